@@ -1,0 +1,127 @@
+#include "autograd/ops.h"
+
+#include "autograd/node.h"
+#include "tensor/kernels.h"
+
+namespace heatmark {
+
+using autograd::record;
+using Grads = std::vector<Tensor>;
+
+Tensor add(const Tensor& a, const Tensor& b) {
+  return record(kernels::add(a, b), "AddBackward", {a, b}, [](const Tensor& g) { return Grads{g, g}; });
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  const std::vector<bool> needs = autograd::input_needs_grad({a, b});
+  return record(kernels::mul(a, b), "MulBackward", {a, b}, [a, b, needs](const Tensor& g) {
+    return Grads{needs[0] ? kernels::mul(g, b) : Tensor(), needs[1] ? kernels::mul(g, a) : Tensor()};
+  });
+}
+
+Tensor scale(const Tensor& x, float alpha) {
+  return record(kernels::scale(x, alpha), "ScaleBackward", {x},
+                [alpha](const Tensor& g) { return Grads{kernels::scale(g, alpha)}; });
+}
+
+Tensor relu(const Tensor& x) {
+  Tensor y = kernels::relu_forward(x);
+  // Saves the output, not the input: backward needs only where y > 0. A
+  // detached handle avoids a reference cycle between y and its own node.
+  return record(y, "ReluBackward", {x},
+                [y = y.detach()](const Tensor& g) { return Grads{kernels::relu_backward(y, g)}; });
+}
+
+Tensor sum(const Tensor& x) {
+  return record(kernels::sum(x), "SumBackward", {x}, [shape = x.shape()](const Tensor& g) {
+    return Grads{Tensor::full(shape, g.item(), g.device())};
+  });
+}
+
+Tensor mean(const Tensor& x) {
+  return record(kernels::mean(x), "MeanBackward", {x}, [shape = x.shape()](const Tensor& g) {
+    return Grads{Tensor::full(shape, g.item() / static_cast<float>(shape.numel()), g.device())};
+  });
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  const std::vector<bool> needs = autograd::input_needs_grad({a, b});
+  return record(kernels::matmul(a, b), "MatmulBackward", {a, b}, [a, b, needs](const Tensor& g) {
+    Grads grads(2);
+    kernels::matmul_backward(a, b, g, needs[0] ? &grads[0] : nullptr, needs[1] ? &grads[1] : nullptr);
+    return grads;
+  });
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding) {
+  Tensor y = kernels::conv2d_forward(x, weight, bias, stride, padding);
+  const std::vector<bool> needs = autograd::input_needs_grad({x, weight, bias});
+  const Conv2dShape s = kernels::conv2d_shape(x, weight, stride, padding);
+  // Save only what backward will read: the weight for gx, the input for gw.
+  Tensor x_saved = needs[1] ? x.detach() : Tensor(), w_saved = needs[0] ? weight.detach() : Tensor();
+  return record(y, "Conv2dBackward", {x, weight, bias},
+                [x = x_saved, weight = w_saved, needs, s](const Tensor& g) {
+    Grads grads(3);
+    if (needs[0]) grads[0] = kernels::conv2d_backward_data(s, g, weight);
+    if (needs[1]) {
+      grads[1] = Tensor::zeros({s.C_out, s.C_in, s.kH, s.kW}, g.device());
+      kernels::conv2d_backward_weight(s, x, g, grads[1]);
+    }
+    if (needs[2]) {
+      grads[2] = Tensor::zeros({s.C_out}, g.device());
+      kernels::conv2d_backward_bias(s, g, grads[2]);
+    }
+    return grads;
+  });
+}
+
+Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& running_mean,
+                    Tensor& running_var, bool training, float momentum, float eps) {
+  if (training) {
+    kernels::BatchNormSaved saved;
+    Tensor y = kernels::batchnorm_forward_train(x, gamma, beta, running_mean, running_var, momentum, eps, saved);
+    return record(y, "BatchNormBackward", {x, gamma, beta}, [x, gamma, saved](const Tensor& g) {
+      Grads grads(3);
+      grads[1] = Tensor::zeros(gamma.shape(), g.device());
+      grads[2] = Tensor::zeros(gamma.shape(), g.device());
+      grads[0] = kernels::batchnorm_backward_train(x, gamma, saved, g, grads[1], grads[2]);
+      return grads;
+    });
+  }
+  Tensor y = kernels::batchnorm_forward_eval(x, gamma, beta, running_mean, running_var, eps);
+  // The running statistics are constants here; keep the values of this call.
+  return record(y, "BatchNormEvalBackward", {x, gamma, beta},
+                [x, gamma, mean = running_mean.clone(), var = running_var.clone(), eps](const Tensor& g) {
+                  Grads grads(3);
+                  grads[1] = Tensor::zeros(gamma.shape(), g.device());
+                  grads[2] = Tensor::zeros(gamma.shape(), g.device());
+                  grads[0] = kernels::batchnorm_backward_eval(x, gamma, mean, var, eps, g, grads[1], grads[2]);
+                  return grads;
+                });
+}
+
+Tensor upsample_nearest(const Tensor& x, int factor) {
+  return record(kernels::upsample_nearest_forward(x, factor), "UpsampleNearestBackward", {x},
+                [shape = x.shape()](const Tensor& g) { return Grads{kernels::upsample_nearest_backward(g, shape)}; });
+}
+
+Tensor upsample_bilinear(const Tensor& x, int64_t out_h, int64_t out_w) {
+  return record(kernels::upsample_bilinear_forward(x, out_h, out_w), "UpsampleBilinearBackward", {x},
+                [shape = x.shape()](const Tensor& g) { return Grads{kernels::upsample_bilinear_backward(g, shape)}; });
+}
+
+Tensor concat(const std::vector<Tensor>& xs) {
+  std::vector<int64_t> channels;
+  for (const Tensor& x : xs) channels.push_back(x.defined() && x.ndim() == 4 ? x.size(1) : 0);
+  return record(kernels::concat_channels(xs), "ConcatBackward", xs, [channels](const Tensor& g) {
+    Grads grads;
+    int64_t offset = 0;
+    for (int64_t c : channels) {
+      grads.push_back(kernels::slice_channels(g, offset, c));
+      offset += c;
+    }
+    return grads;
+  });
+}
+
+}  // namespace heatmark

@@ -1,0 +1,38 @@
+// Differentiable operations: what models are written with.
+//
+// Each op runs the kernel of its inputs' device (tensor/kernels.h) and, when
+// an input requires grad, records a Node whose backward function calls the
+// matching backward kernels. Shapes in comments are NCHW.
+#pragma once
+
+#include <vector>
+
+#include "tensor/tensor.h"
+
+namespace heatmark {
+
+Tensor add(const Tensor& a, const Tensor& b);  // same shapes
+Tensor mul(const Tensor& a, const Tensor& b);  // same shapes, elementwise
+Tensor scale(const Tensor& x, float alpha);
+Tensor relu(const Tensor& x);
+Tensor sum(const Tensor& x);   // all elements -> shape ()
+Tensor mean(const Tensor& x);  // all elements -> shape ()
+Tensor matmul(const Tensor& a, const Tensor& b);  // (M, K) x (K, N) -> (M, N)
+
+// x (N, C_in, H, W), weight (C_out, C_in, kH, kW), bias (C_out) or undefined.
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride = 1, int padding = 0);
+
+// Batch normalisation over channels of x (N, C, H, W) with affine gamma, beta (C).
+// Training: batch statistics, and running_mean/running_var (C) are updated in
+// place (PyTorch convention: momentum 0.1, unbiased running variance).
+// Eval: normalises with the running statistics.
+Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& running_mean,
+                    Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f);
+
+Tensor upsample_nearest(const Tensor& x, int factor);                   // (N, C, H*f, W*f)
+Tensor upsample_bilinear(const Tensor& x, int64_t out_h, int64_t out_w);  // align_corners=False
+
+// Concatenates (N, C_i, H, W) tensors along the channels.
+Tensor concat(const std::vector<Tensor>& xs);
+
+}  // namespace heatmark

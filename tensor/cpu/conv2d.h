@@ -1,0 +1,105 @@
+// CPU reference kernels: 2-D convolution (cross-correlation, as in PyTorch).
+//
+//   y[n, co, oh, ow] = b[co] + sum_{ci, kh, kw} w[co, ci, kh, kw] * x[n, ci, oh*s - p + kh, ow*s - p + kw]
+//
+// Buffers: x (N, C_in, H, W), w (C_out, C_in, kH, kW), b (C_out), y (N, C_out, OH, OW).
+// Samples outside the input are zero (zero padding).
+//
+// Gradient convention: gx is written (=); gw and gb accumulate (+=).
+//
+// These direct loops are the readable ground truth, used in double by the
+// gradient checks. The float path of the CPU backend lowers the convolution
+// to OpenBLAS sgemm (conv2d_gemm.cpp); the two are compared in the op tests.
+#pragma once
+
+#include "tensor/op_shapes.h"
+
+namespace heatmark::cpu {
+
+template <typename T>
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* b, T* y) {
+  for (int64_t n = 0; n < s.N; ++n)
+    for (int64_t co = 0; co < s.C_out; ++co)
+      for (int64_t oh = 0; oh < s.OH; ++oh)
+        for (int64_t ow = 0; ow < s.OW; ++ow) {
+          T acc = b ? b[co] : T(0);
+          for (int64_t ci = 0; ci < s.C_in; ++ci)
+            for (int64_t kh = 0; kh < s.kH; ++kh) {
+              const int64_t ih = oh * s.stride - s.pad + kh;
+              if (ih < 0 || ih >= s.H) continue;
+              for (int64_t kw = 0; kw < s.kW; ++kw) {
+                const int64_t iw = ow * s.stride - s.pad + kw;
+                if (iw < 0 || iw >= s.W) continue;
+                acc += w[((co * s.C_in + ci) * s.kH + kh) * s.kW + kw] *
+                       x[((n * s.C_in + ci) * s.H + ih) * s.W + iw];
+              }
+            }
+          y[((n * s.C_out + co) * s.OH + oh) * s.OW + ow] = acc;
+        }
+}
+
+// gx = dL/dx (written)
+template <typename T>
+void conv2d_backward_data(const Conv2dShape& s, const T* gy, const T* w, T* gx) {
+  for (int64_t i = 0; i < s.N * s.C_in * s.H * s.W; ++i) gx[i] = T(0);
+  for (int64_t n = 0; n < s.N; ++n)
+    for (int64_t co = 0; co < s.C_out; ++co)
+      for (int64_t oh = 0; oh < s.OH; ++oh)
+        for (int64_t ow = 0; ow < s.OW; ++ow) {
+          const T g = gy[((n * s.C_out + co) * s.OH + oh) * s.OW + ow];
+          for (int64_t ci = 0; ci < s.C_in; ++ci)
+            for (int64_t kh = 0; kh < s.kH; ++kh) {
+              const int64_t ih = oh * s.stride - s.pad + kh;
+              if (ih < 0 || ih >= s.H) continue;
+              for (int64_t kw = 0; kw < s.kW; ++kw) {
+                const int64_t iw = ow * s.stride - s.pad + kw;
+                if (iw < 0 || iw >= s.W) continue;
+                gx[((n * s.C_in + ci) * s.H + ih) * s.W + iw] +=
+                    w[((co * s.C_in + ci) * s.kH + kh) * s.kW + kw] * g;
+              }
+            }
+        }
+}
+
+// gw += dL/dw
+template <typename T>
+void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* gy, T* gw) {
+  for (int64_t co = 0; co < s.C_out; ++co)
+    for (int64_t ci = 0; ci < s.C_in; ++ci)
+      for (int64_t kh = 0; kh < s.kH; ++kh)
+        for (int64_t kw = 0; kw < s.kW; ++kw) {
+          T acc = 0;
+          for (int64_t n = 0; n < s.N; ++n)
+            for (int64_t oh = 0; oh < s.OH; ++oh) {
+              const int64_t ih = oh * s.stride - s.pad + kh;
+              if (ih < 0 || ih >= s.H) continue;
+              for (int64_t ow = 0; ow < s.OW; ++ow) {
+                const int64_t iw = ow * s.stride - s.pad + kw;
+                if (iw < 0 || iw >= s.W) continue;
+                acc += gy[((n * s.C_out + co) * s.OH + oh) * s.OW + ow] *
+                       x[((n * s.C_in + ci) * s.H + ih) * s.W + iw];
+              }
+            }
+          gw[((co * s.C_in + ci) * s.kH + kh) * s.kW + kw] += acc;
+        }
+}
+
+// gb += dL/db: the sum of gy over N, OH, OW per output channel.
+template <typename T>
+void conv2d_backward_bias(const Conv2dShape& s, const T* gy, T* gb) {
+  for (int64_t co = 0; co < s.C_out; ++co) {
+    T acc = 0;
+    for (int64_t n = 0; n < s.N; ++n)
+      for (int64_t p = 0; p < s.OH * s.OW; ++p) acc += gy[(n * s.C_out + co) * s.OH * s.OW + p];
+    gb[co] += acc;
+  }
+}
+
+// The float CPU path: blocked lowering onto OpenBLAS sgemm (conv2d_gemm.cpp).
+// Same contracts as above.
+void conv2d_forward_gemm(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y);
+void conv2d_backward_data_gemm(const Conv2dShape& s, const float* gy, const float* w, float* gx);
+void conv2d_backward_weight_gemm(const Conv2dShape& s, const float* x, const float* gy, float* gw);
+void conv2d_backward_bias_fast(const Conv2dShape& s, const float* gy, float* gb);
+
+}  // namespace heatmark::cpu

@@ -1,0 +1,30 @@
+// Device: where a tensor's memory lives and which kernels run on it.
+//   CPU  - host memory, CPU reference kernels (OpenMP + OpenBLAS).
+//   CUDA - GPU memory, hand-written CUDA kernels or cuDNN/cuBLAS.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace heatmark {
+
+enum class DeviceType { CPU, CUDA };
+
+struct Device {
+  DeviceType type = DeviceType::CPU;
+  int index = 0;
+
+  static Device cpu() { return {DeviceType::CPU, 0}; }
+  static Device cuda(int index = 0) { return {DeviceType::CUDA, index}; }
+  // Parses "cpu", "cuda" or "cuda:1"; throws heatmark::Error on anything else.
+  static Device parse(std::string_view text);
+
+  bool is_cpu() const { return type == DeviceType::CPU; }
+  bool is_cuda() const { return type == DeviceType::CUDA; }
+  bool operator==(const Device&) const = default;
+
+  // "cpu", "cuda:0"
+  std::string str() const;
+};
+
+}  // namespace heatmark

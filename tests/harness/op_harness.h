@@ -1,0 +1,90 @@
+// The generic op test harness (in the style of ggml's test-backend-ops).
+//
+// Every op is registered once (op_registry.cpp) as a family of cases: input
+// shapes and parameters, a double-precision CPU reference forward and
+// backward, and the op itself as a function of Tensors. The harness then runs,
+// for each case:
+//   forward parity   the op on a backend (float) against the double reference,
+//   reference grads  the double reference backward against central differences
+//                    of the double reference forward (catches formula errors),
+//   backend grads    the op's autograd backward on a backend against the double
+//                    reference backward, for every input and parameter,
+//   perf             time and GFLOP/s of forward and backward on a backend.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tensor/device.h"
+#include "tensor/tensor.h"
+
+namespace heatmark::harness {
+
+using DoubleVector = std::vector<double>;
+
+// How an input's values are drawn (all from the case seed).
+enum class Init {
+  Uniform,       // uniform in (-1, 1)
+  AwayFromZero,  // |v| in (0.2, 1) with random sign: safe for kinks at 0 (ReLU)
+  Positive,      // uniform in (0.5, 1.5): scales, variances
+};
+
+struct InputSpec {
+  std::string name;
+  Shape shape;
+  bool differentiable = true;
+  Init init = Init::Uniform;
+};
+
+struct OpCase {
+  std::string op;      // family name, e.g. "conv2d"
+  std::string params;  // e.g. "k3 s2 p1 bias"
+  std::vector<InputSpec> inputs;
+  // Ground truth on the CPU, in double: inputs -> flat output.
+  std::function<DoubleVector(const std::vector<DoubleVector>&)> reference;
+  // Ground truth backward: (inputs, output gradient) -> one gradient per input
+  // (empty vectors for non-differentiable inputs).
+  std::function<std::vector<DoubleVector>(const std::vector<DoubleVector>&, const DoubleVector&)> reference_backward;
+  // The op under test, through autograd, on the device its inputs are on.
+  std::function<Tensor(const std::vector<Tensor>&)> run;
+  double flops = 0;  // of one forward pass, for perf mode
+
+  // Normalised squared error allowed between the float backend and the double
+  // reference: sum((a - b)^2) / sum(b^2).
+  double forward_tolerance = 1e-10;
+  double backward_tolerance = 1e-9;
+
+  std::string describe() const;  // "conv2d [k3 s2 p1] x(2, 3, 7, 9) weight(5, 3, 3, 3)"
+};
+
+struct OpFamily {
+  std::string op;
+  std::vector<OpCase> cases;       // small shapes, odd sizes: for the tests
+  std::vector<OpCase> perf_cases;  // model-sized shapes: for perf mode
+};
+
+// Every registered op.
+const std::vector<OpFamily>& registry();
+const OpFamily& family(const std::string& op);
+
+// The backends present in this build and on this machine (CPU now).
+std::vector<Device> backends();
+
+struct CheckResult {
+  bool ok = true;
+  std::string message;  // what failed, with figures; empty when ok
+};
+
+CheckResult check_forward(const OpCase& c, Device device, uint64_t seed = 1);
+CheckResult check_reference_gradients(const OpCase& c, uint64_t seed = 1);
+CheckResult check_backward(const OpCase& c, Device device, uint64_t seed = 1);
+
+struct PerfResult {
+  double forward_ms = 0, backward_ms = 0;
+  double forward_gflops = 0, backward_gflops = 0;  // backward counted as 2x the forward flops
+};
+// Median of `repeats` timed runs after one warm-up run.
+PerfResult measure(const OpCase& c, Device device, int repeats);
+
+}  // namespace heatmark::harness
