@@ -15,7 +15,9 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   const std::vector<bool> needs = autograd::input_needs_grad({a, b});
   return record(kernels::mul(a, b), "MulBackward", {a, b}, [a, b, needs](const Tensor& g) {
-    return Grads{needs[0] ? kernels::mul(g, b) : Tensor(), needs[1] ? kernels::mul(g, a) : Tensor()};
+    Grads grads(2);
+    kernels::mul_backward(a, b, g, needs[0] ? &grads[0] : nullptr, needs[1] ? &grads[1] : nullptr);
+    return grads;
   });
 }
 
@@ -34,13 +36,13 @@ Tensor relu(const Tensor& x) {
 
 Tensor sum(const Tensor& x) {
   return record(kernels::sum(x), "SumBackward", {x}, [shape = x.shape()](const Tensor& g) {
-    return Grads{Tensor::full(shape, g.item(), g.device())};
+    return Grads{kernels::broadcast_scalar(g, shape, 1.0f)};
   });
 }
 
 Tensor mean(const Tensor& x) {
   return record(kernels::mean(x), "MeanBackward", {x}, [shape = x.shape()](const Tensor& g) {
-    return Grads{Tensor::full(shape, g.item() / static_cast<float>(shape.numel()), g.device())};
+    return Grads{kernels::broadcast_scalar(g, shape, 1.0f / static_cast<float>(shape.numel()))};
   });
 }
 

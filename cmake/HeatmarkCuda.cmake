@@ -22,7 +22,7 @@ if(NOT HEATMARK_CUDA STREQUAL "OFF")
       set(CMAKE_CUDA_ARCHITECTURES "86;90" CACHE STRING "CUDA architectures to build for")
     endif()
     enable_language(CUDA)
-    set(CMAKE_CUDA_STANDARD 20)
+    set(CMAKE_CUDA_STANDARD 17)  # CMake 3.25 knows no C++20 flag for nvcc; kernels need only C++17
     set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     find_package(CUDAToolkit REQUIRED)
     set(HEATMARK_HAS_CUDA ON)

@@ -33,7 +33,10 @@ void write_all(int fd, std::string_view bytes, const std::string& path) {
 void write_file_atomically(const std::string& path, std::string_view bytes) {
   const std::filesystem::path target(path);
   const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
-  std::string temp = (folder / ("." + target.filename().string() + ".tmp-XXXXXX")).string();
+  // A hidden sibling: ".name.tmp-XXXXXX" (built with append: GCC 12 warns falsely on "." + string).
+  std::string temp_name(".");
+  temp_name.append(target.filename().string()).append(".tmp-XXXXXX");
+  std::string temp = (folder / temp_name).string();
   const int fd = ::mkstemp(temp.data());
   if (fd < 0) fail("cannot create a temporary file next to {}: {}", path, reason());
   try {

@@ -1,5 +1,6 @@
 #include "tensor/kernels.h"
 
+#include "cuda/kernels/launchers.h"
 #include "tensor/cpu/batchnorm.h"
 #include "tensor/cpu/concat.h"
 #include "tensor/cpu/conv2d.h"
@@ -7,8 +8,12 @@
 #include "tensor/cpu/matmul.h"
 #include "tensor/cpu/reduce.h"
 #include "tensor/cpu/upsample.h"
+#include "cuda/device_memory.h"
 #include "tensor/error.h"
-#include "tensor/storage.h"
+
+#if HEATMARK_HAS_CUDA
+#include "cuda/runtime/stream.h"
+#endif
 
 namespace heatmark::kernels {
 
@@ -45,10 +50,25 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b, const c
            b.device().str(), a.device().str());
 }
 
-// The device every backend branch runs on. Only the CPU backend exists so far.
+// For ops whose GPU kernel is not written yet.
 [[noreturn]] void no_backend(const char* op, Device device) {
   fail("{}: no kernel for device {} in this build", op, device.str());
 }
+
+}  // namespace
+
+// Runs a hand-written kernel's launcher on the tensor's GPU-like device: the
+// emulated build (heatmark::emu) for Emu, the nvcc build (heatmark::cuda) on
+// the current stream for CUDA. The launchers have identical signatures.
+#if HEATMARK_HAS_CUDA
+#define HM_LAUNCH_ON(device, launcher, ...)                                                   \
+  ((device).is_emu() ? emu::launcher(__VA_ARGS__, nullptr)                                   \
+                     : cuda::launcher(__VA_ARGS__, static_cast<void*>(cuda::current_stream())))
+#else
+#define HM_LAUNCH_ON(device, launcher, ...) emu::launcher(__VA_ARGS__, nullptr)
+#endif
+
+namespace {
 
 }  // namespace
 
@@ -56,21 +76,25 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b, const c
 
 void fill(Tensor& y, float value) {
   check_defined("fill", y, "output");
-  if (!y.device().is_cpu()) no_backend("fill", y.device());
-  cpu::fill(y.data(), value, y.numel());
+  if (y.device().is_cpu())
+    cpu::fill(y.data(), value, y.numel());
+  else
+    HM_LAUNCH_ON(y.device(), fill, y.data(), value, y.numel());
 }
 
 void copy(Tensor& dst, const Tensor& src) {
   check_same_shape("copy", dst, "destination", src, "source");
-  copy_bytes(dst.data(), dst.device(), src.data(), src.device(), sizeof(float) * src.numel());
+  device_copy(dst.data(), dst.device(), src.data(), src.device(), sizeof(float) * src.numel());
 }
 
 Tensor add(const Tensor& a, const Tensor& b) {
   check_same_shape("add", a, "a", b, "b");
   check_same_device("add", a, b, "b");
   Tensor y = Tensor::empty(a.shape(), a.device());
-  if (!a.device().is_cpu()) no_backend("add", a.device());
-  cpu::add_forward(a.data(), b.data(), y.data(), a.numel());
+  if (a.device().is_cpu())
+    cpu::add_forward(a.data(), b.data(), y.data(), a.numel());
+  else
+    HM_LAUNCH_ON(a.device(), add_forward, a.data(), b.data(), y.data(), a.numel());
   return y;
 }
 
@@ -78,55 +102,100 @@ Tensor mul(const Tensor& a, const Tensor& b) {
   check_same_shape("mul", a, "a", b, "b");
   check_same_device("mul", a, b, "b");
   Tensor y = Tensor::empty(a.shape(), a.device());
-  if (!a.device().is_cpu()) no_backend("mul", a.device());
-  cpu::mul_forward(a.data(), b.data(), y.data(), a.numel());
+  if (a.device().is_cpu())
+    cpu::mul_forward(a.data(), b.data(), y.data(), a.numel());
+  else
+    HM_LAUNCH_ON(a.device(), mul_forward, a.data(), b.data(), y.data(), a.numel());
   return y;
+}
+
+void mul_backward(const Tensor& a, const Tensor& b, const Tensor& gy, Tensor* ga, Tensor* gb) {
+  check_same_shape("mul backward", a, "a", b, "b");
+  check_same_shape("mul backward", a, "a", gy, "output gradient");
+  if (ga) *ga = Tensor::empty(a.shape(), a.device());
+  if (gb) *gb = Tensor::empty(b.shape(), b.device());
+  float* ga_data = ga ? ga->data() : nullptr;
+  float* gb_data = gb ? gb->data() : nullptr;
+  if (a.device().is_cpu())
+    cpu::mul_backward(a.data(), b.data(), gy.data(), ga_data, gb_data, a.numel());
+  else
+    HM_LAUNCH_ON(a.device(), mul_backward, a.data(), b.data(), gy.data(), ga_data, gb_data, a.numel());
 }
 
 Tensor scale(const Tensor& x, float alpha) {
   check_defined("scale", x, "input");
   Tensor y = Tensor::empty(x.shape(), x.device());
-  if (!x.device().is_cpu()) no_backend("scale", x.device());
-  cpu::scale_forward(x.data(), alpha, y.data(), x.numel());
+  if (x.device().is_cpu())
+    cpu::scale_forward(x.data(), alpha, y.data(), x.numel());
+  else
+    HM_LAUNCH_ON(x.device(), scale_forward, x.data(), alpha, y.data(), x.numel());
   return y;
 }
 
 void accumulate(Tensor& y, const Tensor& x) {
   check_same_shape("accumulate", y, "gradient", x, "addend");
   check_same_device("accumulate", y, x, "addend");
-  if (!y.device().is_cpu()) no_backend("accumulate", y.device());
-  cpu::accumulate(y.data(), x.data(), y.numel());
+  if (y.device().is_cpu())
+    cpu::accumulate(y.data(), x.data(), y.numel());
+  else
+    HM_LAUNCH_ON(y.device(), accumulate, y.data(), x.data(), y.numel());
 }
 
 Tensor relu_forward(const Tensor& x) {
   check_defined("relu", x, "input");
   Tensor y = Tensor::empty(x.shape(), x.device());
-  if (!x.device().is_cpu()) no_backend("relu", x.device());
-  cpu::relu_forward(x.data(), y.data(), x.numel());
+  if (x.device().is_cpu())
+    cpu::relu_forward(x.data(), y.data(), x.numel());
+  else
+    HM_LAUNCH_ON(x.device(), relu_forward, x.data(), y.data(), x.numel());
   return y;
 }
 
 Tensor relu_backward(const Tensor& y, const Tensor& gy) {
   check_same_shape("relu backward", y, "output", gy, "output gradient");
   Tensor gx = Tensor::empty(y.shape(), y.device());
-  if (!y.device().is_cpu()) no_backend("relu backward", y.device());
-  cpu::relu_backward(y.data(), gy.data(), gx.data(), y.numel());
+  if (y.device().is_cpu())
+    cpu::relu_backward(y.data(), gy.data(), gx.data(), y.numel());
+  else
+    HM_LAUNCH_ON(y.device(), relu_backward, y.data(), gy.data(), gx.data(), y.numel());
   return gx;
 }
 
 // ---- reductions -------------------------------------------------------------
 
+namespace {
+// scale * sum(x) as a one-element tensor on x's device.
+Tensor scaled_sum(const Tensor& x, float scale) {
+  if (x.device().is_cpu())
+    return Tensor::scalar(static_cast<float>(scale * cpu::sum_all(x.data(), x.numel())), x.device());
+  Tensor out = Tensor::empty(Shape{}, x.device());
+  // The workspace size is a property of the kernel source, the same in both builds.
+  Tensor workspace = Tensor::empty({emu::sum_workspace_floats(x.numel())}, x.device());
+  HM_LAUNCH_ON(x.device(), sum_forward, x.data(), x.numel(), scale, workspace.data(), out.data());
+  return out;
+}
+}  // namespace
+
 Tensor sum(const Tensor& x) {
   check_defined("sum", x, "input");
-  if (!x.device().is_cpu()) no_backend("sum", x.device());
-  return Tensor::scalar(static_cast<float>(cpu::sum_all(x.data(), x.numel())), x.device());
+  return scaled_sum(x, 1.0f);
 }
 
 Tensor mean(const Tensor& x) {
   check_defined("mean", x, "input");
   HM_CHECK(x.numel() > 0, "mean: {} is empty (shape {})", x.label("input"), x.shape().str());
-  if (!x.device().is_cpu()) no_backend("mean", x.device());
-  return Tensor::scalar(static_cast<float>(cpu::mean_all(x.data(), x.numel())), x.device());
+  return scaled_sum(x, 1.0f / static_cast<float>(x.numel()));
+}
+
+Tensor broadcast_scalar(const Tensor& g, const Shape& shape, float scale) {
+  HM_CHECK(g.numel() == 1, "broadcast_scalar: gradient {} has shape {}, not one element", g.label("g"),
+           g.shape().str());
+  Tensor y = Tensor::empty(shape, g.device());
+  if (g.device().is_cpu())
+    cpu::fill(y.data(), scale * g.data()[0], y.numel());
+  else
+    HM_LAUNCH_ON(g.device(), broadcast_scalar, g.data(), scale, y.data(), y.numel());
+  return y;
 }
 
 // ---- matmul -----------------------------------------------------------------
@@ -145,8 +214,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   check_matmul(a, b);
   const int64_t M = a.size(0), K = a.size(1), N = b.size(1);
   Tensor y = Tensor::empty({M, N}, a.device());
-  if (!a.device().is_cpu()) no_backend("matmul", a.device());
-  cpu::matmul_forward_blas(a.data(), b.data(), y.data(), M, K, N);
+  if (a.device().is_cpu())
+    cpu::matmul_forward_blas(a.data(), b.data(), y.data(), M, K, N);
+  else
+    HM_LAUNCH_ON(a.device(), matmul_forward, a.data(), b.data(), y.data(), M, K, N);
   return y;
 }
 
@@ -157,9 +228,12 @@ void matmul_backward(const Tensor& a, const Tensor& b, const Tensor& gy, Tensor*
            gy.shape().str(), M, N);
   if (ga) *ga = Tensor::empty(a.shape(), a.device());
   if (gb) *gb = Tensor::empty(b.shape(), b.device());
-  if (!a.device().is_cpu()) no_backend("matmul backward", a.device());
-  cpu::matmul_backward_blas(a.data(), b.data(), gy.data(), ga ? ga->data() : nullptr, gb ? gb->data() : nullptr,
-                            M, K, N);
+  float* ga_data = ga ? ga->data() : nullptr;
+  float* gb_data = gb ? gb->data() : nullptr;
+  if (a.device().is_cpu())
+    cpu::matmul_backward_blas(a.data(), b.data(), gy.data(), ga_data, gb_data, M, K, N);
+  else
+    HM_LAUNCH_ON(a.device(), matmul_backward, a.data(), b.data(), gy.data(), ga_data, gb_data, M, K, N);
 }
 
 // ---- conv2d -----------------------------------------------------------------
@@ -292,16 +366,20 @@ Tensor upsample_nearest_forward(const Tensor& x, int factor) {
   HM_CHECK(factor >= 1, "upsample_nearest: factor must be >= 1, got {}", factor);
   const UpsampleShape s{x.size(0), x.size(1), x.size(2), x.size(3), x.size(2) * factor, x.size(3) * factor};
   Tensor y = Tensor::empty({s.N, s.C, s.OH, s.OW}, x.device());
-  if (!x.device().is_cpu()) no_backend("upsample_nearest", x.device());
-  cpu::upsample_nearest_forward(s, x.data(), y.data());
+  if (x.device().is_cpu())
+    cpu::upsample_nearest_forward(s, x.data(), y.data());
+  else
+    HM_LAUNCH_ON(x.device(), upsample_nearest_forward, s, x.data(), y.data());
   return y;
 }
 
 Tensor upsample_nearest_backward(const Tensor& gy, const Shape& x_shape) {
   const UpsampleShape s{x_shape[0], x_shape[1], x_shape[2], x_shape[3], gy.size(2), gy.size(3)};
   Tensor gx = Tensor::empty(x_shape, gy.device());
-  if (!gy.device().is_cpu()) no_backend("upsample_nearest backward", gy.device());
-  cpu::upsample_nearest_backward(s, gy.data(), gx.data());
+  if (gy.device().is_cpu())
+    cpu::upsample_nearest_backward(s, gy.data(), gx.data());
+  else
+    HM_LAUNCH_ON(gy.device(), upsample_nearest_backward, s, gy.data(), gx.data());
   return gx;
 }
 
@@ -312,16 +390,20 @@ Tensor upsample_bilinear_forward(const Tensor& x, int64_t out_h, int64_t out_w) 
            out_w);
   const UpsampleShape s{x.size(0), x.size(1), x.size(2), x.size(3), out_h, out_w};
   Tensor y = Tensor::empty({s.N, s.C, s.OH, s.OW}, x.device());
-  if (!x.device().is_cpu()) no_backend("upsample_bilinear", x.device());
-  cpu::upsample_bilinear_forward(s, x.data(), y.data());
+  if (x.device().is_cpu())
+    cpu::upsample_bilinear_forward(s, x.data(), y.data());
+  else
+    HM_LAUNCH_ON(x.device(), upsample_bilinear_forward, s, x.data(), y.data());
   return y;
 }
 
 Tensor upsample_bilinear_backward(const Tensor& gy, const Shape& x_shape) {
   const UpsampleShape s{x_shape[0], x_shape[1], x_shape[2], x_shape[3], gy.size(2), gy.size(3)};
   Tensor gx = Tensor::empty(x_shape, gy.device());
-  if (!gy.device().is_cpu()) no_backend("upsample_bilinear backward", gy.device());
-  cpu::upsample_bilinear_backward(s, gy.data(), gx.data());
+  if (gy.device().is_cpu())
+    cpu::upsample_bilinear_backward(s, gy.data(), gx.data());
+  else
+    HM_LAUNCH_ON(gy.device(), upsample_bilinear_backward, s, gy.data(), gx.data());
   return gx;
 }
 
@@ -343,10 +425,12 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
   }
   const int64_t N = first.size(0), HW = first.size(2) * first.size(3);
   Tensor y = Tensor::empty({N, channels, first.size(2), first.size(3)}, first.device());
-  if (!first.device().is_cpu()) no_backend("concat", first.device());
   int64_t offset = 0;
   for (const Tensor& x : xs) {
-    cpu::copy_into_channels(x.data(), y.data(), N, x.size(1), channels, offset, HW);
+    if (first.device().is_cpu())
+      cpu::copy_into_channels(x.data(), y.data(), N, x.size(1), channels, offset, HW);
+    else
+      HM_LAUNCH_ON(first.device(), copy_into_channels, x.data(), y.data(), N, x.size(1), channels, offset, HW);
     offset += x.size(1);
   }
   return y;
@@ -359,8 +443,10 @@ Tensor slice_channels(const Tensor& y, int64_t offset, int64_t channels) {
            y.label("input"), y.shape().str());
   const int64_t N = y.size(0), HW = y.size(2) * y.size(3);
   Tensor x = Tensor::empty({N, channels, y.size(2), y.size(3)}, y.device());
-  if (!y.device().is_cpu()) no_backend("slice_channels", y.device());
-  cpu::copy_from_channels(y.data(), x.data(), N, y.size(1), channels, offset, HW);
+  if (y.device().is_cpu())
+    cpu::copy_from_channels(y.data(), x.data(), N, y.size(1), channels, offset, HW);
+  else
+    HM_LAUNCH_ON(y.device(), copy_from_channels, y.data(), x.data(), N, y.size(1), channels, offset, HW);
   return x;
 }
 

@@ -22,6 +22,8 @@ void fill(Tensor& y, float value);
 void copy(Tensor& dst, const Tensor& src);       // same shape, any devices
 Tensor add(const Tensor& a, const Tensor& b);     // a + b
 Tensor mul(const Tensor& a, const Tensor& b);     // a * b
+// ga = gy * b, gb = gy * a in one pass; either output may be null.
+void mul_backward(const Tensor& a, const Tensor& b, const Tensor& gy, Tensor* ga, Tensor* gb);
 Tensor scale(const Tensor& x, float alpha);       // alpha * x
 void accumulate(Tensor& y, const Tensor& x);      // y += x
 Tensor relu_forward(const Tensor& x);
@@ -30,6 +32,9 @@ Tensor relu_backward(const Tensor& y, const Tensor& gy);  // uses the output y
 // ---- reductions (to a one-element tensor of shape ()) ------------------
 Tensor sum(const Tensor& x);
 Tensor mean(const Tensor& x);
+// The backward of sum/mean: a tensor of `shape` filled with scale * g, where g
+// has one element (read on the device, without a host round trip).
+Tensor broadcast_scalar(const Tensor& g, const Shape& shape, float scale);
 
 // ---- matmul: y (M, N) = a (M, K) b (K, N) -------------------------------
 Tensor matmul(const Tensor& a, const Tensor& b);

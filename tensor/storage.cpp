@@ -1,8 +1,8 @@
 #include "tensor/storage.h"
 
 #include <cstdlib>
-#include <cstring>
 
+#include "cuda/device_memory.h"
 #include "tensor/error.h"
 
 namespace heatmark {
@@ -17,28 +17,18 @@ void* allocate_cpu(size_t bytes) {
   return p;
 }
 
-[[noreturn]] void no_cuda(Device device) {
-  fail("device {} is not available: this build of heatmark has no CUDA backend", device.str());
-}
-
 }  // namespace
 
 std::shared_ptr<Storage> Storage::allocate(size_t bytes, Device device) {
-  if (device.is_cpu()) return std::shared_ptr<Storage>(new Storage(allocate_cpu(bytes), bytes, device));
-  no_cuda(device);
+  void* data = device.is_cpu() ? allocate_cpu(bytes) : device_allocate(device, bytes);
+  return std::shared_ptr<Storage>(new Storage(data, bytes, device));
 }
 
 Storage::~Storage() {
-  if (device_.is_cpu()) std::free(data_);
-}
-
-void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes) {
-  if (bytes == 0) return;
-  if (dst_device.is_cpu() && src_device.is_cpu()) {
-    std::memcpy(dst, src, bytes);
-    return;
-  }
-  no_cuda(dst_device.is_cpu() ? src_device : dst_device);
+  if (device_.is_cpu())
+    std::free(data_);
+  else
+    device_release(device_, data_);
 }
 
 }  // namespace heatmark

@@ -34,7 +34,4 @@ class Storage {
   Device device_;
 };
 
-// Copies `bytes` bytes between any two devices (host<->host, host<->GPU, GPU<->GPU).
-void copy_bytes(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
-
 }  // namespace heatmark

@@ -1,6 +1,7 @@
 #include "tensor/tensor.h"
 
 #include "autograd/node.h"
+#include "cuda/device_memory.h"
 #include "tensor/error.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
@@ -28,7 +29,7 @@ Tensor Tensor::from_vector(const std::vector<float>& values, const Shape& shape,
   HM_CHECK(static_cast<int64_t>(values.size()) == shape.numel(), "from_vector: {} values for shape {} ({} elements)",
            values.size(), shape.str(), shape.numel());
   Tensor t = empty(shape, device);
-  copy_bytes(t.data(), device, values.data(), Device::cpu(), sizeof(float) * values.size());
+  device_copy(t.data(), device, values.data(), Device::cpu(), sizeof(float) * values.size());
   return t;
 }
 
@@ -62,7 +63,7 @@ const float* Tensor::data() const { return checked_impl().data(); }
 
 std::vector<float> Tensor::to_vector() const {
   std::vector<float> values(numel());
-  copy_bytes(values.data(), Device::cpu(), data(), device(), sizeof(float) * values.size());
+  device_copy(values.data(), Device::cpu(), data(), device(), sizeof(float) * values.size());
   return values;
 }
 

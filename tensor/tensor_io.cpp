@@ -1,7 +1,7 @@
 #include "tensor/tensor_io.h"
 
 #include <cstring>
-#include <regex>
+#include <cctype>
 
 #include "tensor/atomic_file.h"
 #include "tensor/error.h"
@@ -17,6 +17,39 @@ std::string python_tuple(const std::vector<int64_t>& dims) {
   std::string s = "(";
   for (size_t i = 0; i < dims.size(); ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
   return s + (dims.size() == 1 ? ",)" : ")");
+}
+
+// The text after "'key':" in the header dict, spaces skipped.
+std::string header_field(const std::string& header, const std::string& key, const std::string& path) {
+  const size_t at = header.find("'" + key + "'");
+  HM_CHECK(at != std::string::npos, "{}: header has no '{}'", path, key);
+  size_t pos = header.find(':', at);
+  HM_CHECK(pos != std::string::npos, "{}: header field '{}' has no value", path, key);
+  pos = header.find_first_not_of(' ', pos + 1);
+  return pos == std::string::npos ? "" : header.substr(pos);
+}
+
+// "(2, 3)", "(5,)" or "()" at the start of `text` -> dimensions.
+std::vector<int64_t> parse_shape(const std::string& text, const std::string& path) {
+  HM_CHECK(!text.empty() && text[0] == '(', "{}: header field 'shape' is not a tuple", path);
+  const size_t close = text.find(')');
+  HM_CHECK(close != std::string::npos, "{}: header field 'shape' is not closed", path);
+  std::vector<int64_t> dims;
+  size_t pos = 1;
+  while (pos < close) {
+    pos = text.find_first_not_of(' ', pos);
+    if (pos >= close) break;
+    size_t end = pos;
+    while (end < close && std::isdigit(static_cast<unsigned char>(text[end]))) ++end;
+    HM_CHECK(end > pos && end - pos <= 18, "{}: bad dimension in shape {}", path, text.substr(0, close + 1));
+    dims.push_back(std::stoll(text.substr(pos, end - pos)));
+    pos = text.find_first_not_of(' ', end);
+    if (pos < close) {
+      HM_CHECK(text[pos] == ',', "{}: bad shape {}", path, text.substr(0, close + 1));
+      ++pos;
+    }
+  }
+  return dims;
 }
 
 }  // namespace
@@ -50,21 +83,14 @@ Tensor load_npy(const std::string& path) {
            path, header_size);
   const std::string header = bytes.substr(kPreambleSize, header_size);
 
-  std::smatch m;
-  HM_CHECK(std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'")), "{}: header has no 'descr'",
-           path);
-  HM_CHECK(m[1] == "<f4", "{}: dtype '{}' is not supported (only little-endian float32 '<f4')", path,
-           m[1].str());
-  HM_CHECK(std::regex_search(header, m, std::regex("'fortran_order'\\s*:\\s*(True|False)")),
-           "{}: header has no 'fortran_order'", path);
-  HM_CHECK(m[1] == "False", "{}: Fortran-ordered arrays are not supported", path);
-  HM_CHECK(std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)")),
-           "{}: header has no 'shape'", path);
-  std::vector<int64_t> dims;
-  const std::string list = m[1];
-  const std::regex number("\\s*(\\d{1,18})\\s*(,|$)");
-  for (auto it = std::sregex_iterator(list.begin(), list.end(), number); it != std::sregex_iterator(); ++it)
-    dims.push_back(std::stoll((*it)[1]));
+  const std::string descr = header_field(header, "descr", path);
+  HM_CHECK(descr.size() >= 2 && descr.front() == '\'' && descr.find('\'', 1) != std::string::npos,
+           "{}: header field 'descr' is not a string", path);
+  const std::string dtype = descr.substr(1, descr.find('\'', 1) - 1);
+  HM_CHECK(dtype == "<f4", "{}: dtype '{}' is not supported (only little-endian float32 '<f4')", path, dtype);
+  HM_CHECK(header_field(header, "fortran_order", path).starts_with("False"),
+           "{}: Fortran-ordered arrays are not supported", path);
+  const std::vector<int64_t> dims = parse_shape(header_field(header, "shape", path), path);
   const Shape shape(dims);
 
   const size_t data_offset = kPreambleSize + header_size;
@@ -72,7 +98,7 @@ Tensor load_npy(const std::string& path) {
   HM_CHECK(bytes.size() - data_offset == expected, "{}: shape {} needs {} data bytes but the file has {}", path,
            shape.str(), expected, bytes.size() - data_offset);
   std::vector<float> values(shape.numel());
-  std::memcpy(values.data(), bytes.data() + data_offset, expected);
+  if (expected > 0) std::memcpy(values.data(), bytes.data() + data_offset, expected);
   return Tensor::from_vector(values, shape);
 }
 

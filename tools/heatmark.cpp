@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cuda/info.h"
@@ -38,6 +39,11 @@ void bench_ops(const BenchOpsOptions& o) {
   for (const harness::OpFamily& f : harness::registry()) {
     if (!o.op.empty() && f.op != o.op) continue;
     found = true;
+    const std::vector<Device> devices = harness::backends_for(f);
+    if (std::find(devices.begin(), devices.end(), device) == devices.end()) {
+      fmt::print("{:<70} (no kernel for {} yet)\n", f.op, device.str());
+      continue;
+    }
     for (const harness::OpCase& c : f.perf_cases) {
       const harness::PerfResult r = harness::measure(c, device, o.repeat);
       fmt::print("{:<70} {:>10.3f} {:>10.3f} {:>11.2f} {:>11.2f}\n", c.describe(), r.forward_ms, r.backward_ms,

@@ -1,15 +1,33 @@
 #!/usr/bin/env bash
 # Builds heatmark and runs the whole test suite, from a fresh machine:
-# installs the Debian packages it needs, configures (CUDA when nvcc is found,
-# CPU-only otherwise), builds and runs ctest.
-#   HEATMARK_BUILD_DIR  build folder (default: build/ in the repository)
+#   1. installs the Debian packages it needs;
+#   2. the main build (CUDA when nvcc is found: every .cu file is compiled for
+#      real GPUs; CPU-only otherwise) and its tests, where every hand-written
+#      kernel runs under the CPU SIMT emulator, and on the GPU when there is one;
+#   3. an AddressSanitizer + UndefinedBehaviorSanitizer build of the whole suite.
+# Environment:
+#   HEATMARK_BUILD_DIR   main build folder (default: build/)
+#   HEATMARK_SKIP_SANITIZE=1  skip step 3
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${HEATMARK_BUILD_DIR:-$root/build}"
 jobs="$(nproc)"
+start=$SECONDS
 
 "$root/tools/install_deps.sh"
 
+echo "== main build: $build"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 cmake --build "$build" -j"$jobs"
 ctest --test-dir "$build" -j"$jobs" --output-on-failure
+echo "== kernels that ran under the emulator:"
+sed 's/^/   /' "$build/tests/emulated_kernels.txt"
+
+if [ "${HEATMARK_SKIP_SANITIZE:-0}" != 1 ]; then
+  echo "== sanitizer build (ASan + UBSan, CPU and emulator): $build-sanitize"
+  cmake -S "$root" -B "$build-sanitize" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DHEATMARK_SANITIZE=ON -DHEATMARK_CUDA=OFF
+  cmake --build "$build-sanitize" -j"$jobs"
+  ctest --test-dir "$build-sanitize" -j"$jobs" --output-on-failure
+fi
+echo "== all tests passed in $((SECONDS - start)) s"

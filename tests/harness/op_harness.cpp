@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "autograd/gradcheck.h"
+#include "cuda/info.h"
 #include "tensor/error.h"
 #include "tensor/philox.h"
 
@@ -25,7 +26,16 @@ const OpFamily& family(const std::string& op) {
   fail("op harness: no op named '{}' is registered", op);
 }
 
-std::vector<Device> backends() { return {Device::cpu()}; }
+std::vector<Device> backends() {
+  std::vector<Device> devices{Device::cpu(), Device::emu()};
+  if (cuda::device_count() > 0) devices.push_back(Device::cuda(0));
+  return devices;
+}
+
+std::vector<Device> backends_for(const OpFamily& family) {
+  if (!family.gpu_kernels) return {Device::cpu()};
+  return backends();
+}
 
 namespace {
 

@@ -62,14 +62,18 @@ struct OpFamily {
   std::string op;
   std::vector<OpCase> cases;       // small shapes, odd sizes: for the tests
   std::vector<OpCase> perf_cases;  // model-sized shapes: for perf mode
+  bool gpu_kernels = true;         // has hand-written CUDA kernels (runs on emu and cuda)
 };
 
 // Every registered op.
 const std::vector<OpFamily>& registry();
 const OpFamily& family(const std::string& op);
 
-// The backends present in this build and on this machine (CPU now).
+// The backends present in this build and on this machine: cpu, emu (the
+// hand-written kernels under the emulator), and cuda when a GPU is present.
 std::vector<Device> backends();
+// The backends `family` runs on.
+std::vector<Device> backends_for(const OpFamily& family);
 
 struct CheckResult {
   bool ok = true;

@@ -210,6 +210,7 @@ OpFamily conv2d_family() {
       conv2d_case(1, 1, 181, 181, 2, 3, 1, 1, true), // lowering blocks that split image rows
       conv2d_case(1, 1, 181, 181, 2, 3, 2, 1, false),
   };
+  f.gpu_kernels = false;
   f.perf_cases = {
       conv2d_case(1, 32, 64, 64, 32, 3, 1, 1, false),
       conv2d_case(1, 64, 128, 128, 64, 3, 2, 1, false),
@@ -272,6 +273,7 @@ OpCase batchnorm_case(const Shape& x, bool training) {
 
 OpFamily batchnorm_family(bool training) {
   OpFamily f{training ? "batchnorm2d_train" : "batchnorm2d_eval", {}, {}};
+  f.gpu_kernels = false;
   for (Shape s : {Shape{2, 3, 5, 7}, Shape{1, 4, 3, 3}, Shape{4, 2, 1, 1}, Shape{3, 5, 2, 3}})
     f.cases.push_back(batchnorm_case(s, training));
   f.perf_cases.push_back(batchnorm_case(Shape{4, 32, 64, 64}, training));

@@ -1,0 +1,23 @@
+// Memory on the non-CPU devices: allocation through a caching allocator per
+// device, statistics, and copies between any two devices.
+//   Emu      host memory (256-byte aligned, like cudaMalloc), always available.
+//   CUDA:i   GPU memory, when CUDA is built in and the GPU exists.
+#pragma once
+
+#include <cstddef>
+
+#include "cuda/caching_allocator.h"
+#include "tensor/device.h"
+
+namespace heatmark {
+
+void* device_allocate(Device device, size_t bytes);
+void device_release(Device device, void* pointer);
+AllocatorStats device_memory_stats(Device device);
+void device_reset_peak(Device device);
+void device_empty_cache(Device device);
+
+// Copies bytes between any two devices (CPU, Emu, CUDA); synchronous.
+void device_copy(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
+
+}  // namespace heatmark

@@ -1,0 +1,19 @@
+// The launchers of every hand-written kernel, declared once per backend:
+// heatmark::emu (the kernels compiled against the CPU SIMT emulator, always
+// built) and heatmark::cuda (the same kernels compiled by nvcc, when CUDA is
+// built in). Op dispatch (tensor/kernels.cpp) calls these.
+#pragma once
+
+#include <cstdint>
+
+#include "tensor/op_shapes.h"
+
+namespace heatmark::emu {
+#include "cuda/kernels/launchers.inc"
+}  // namespace heatmark::emu
+
+#if HEATMARK_HAS_CUDA
+namespace heatmark::cuda {
+#include "cuda/kernels/launchers.inc"
+}  // namespace heatmark::cuda
+#endif
