@@ -34,4 +34,31 @@ struct UpsampleShape {
   int64_t N, C, H, W, OH, OW;
 };
 
+// conv_transpose2d, PyTorch's ConvTranspose2d: x (N, C_in, H, W) and weight
+// (C_in, C_out, kH, kW) [+ bias (C_out)] -> y (N, C_out, OH, OW) with
+// OH = (H - 1) * stride - 2 * pad + kH + output_pad. It is the transpose
+// (adjoint) of a conv2d from y-shaped inputs to x-shaped outputs with the
+// same weight, stride and padding: as_conv() is that convolution.
+struct ConvTranspose2dShape {
+  int64_t N, C_in, H, W;
+  int64_t C_out, kH, kW;
+  int64_t stride, pad, output_pad;
+  int64_t OH, OW;
+
+  static ConvTranspose2dShape make(int64_t N, int64_t C_in, int64_t H, int64_t W, int64_t C_out, int64_t kH,
+                                   int64_t kW, int64_t stride, int64_t pad, int64_t output_pad) {
+    return {N, C_in, H, W, C_out, kH, kW, stride, pad, output_pad,
+            (H - 1) * stride - 2 * pad + kH + output_pad, (W - 1) * stride - 2 * pad + kW + output_pad};
+  }
+  // The convolution whose input gradient is this op's forward: input (N, C_out, OH, OW),
+  // weight (C_in, C_out, kH, kW) read as (C_out_conv = C_in, C_in_conv = C_out), output (N, C_in, H, W).
+  Conv2dShape as_conv() const { return {N, C_out, OH, OW, C_in, kH, kW, stride, pad, H, W}; }
+  double flops() const { return 2.0 * N * C_in * H * W * C_out * kH * kW; }
+};
+
+// Landmark heatmaps: (N, K, H, W) maps for N images of K landmarks.
+struct HeatmapShape {
+  int64_t N, K, H, W;
+};
+
 }  // namespace heatmark

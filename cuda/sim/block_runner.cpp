@@ -76,20 +76,26 @@ void BlockRunner::raise(const std::string& what) {
 void BlockRunner::fiber_main() {
   BlockRunner& self = for_this_thread();
   fiber_started(self.scheduler_);
-  Status end = Status::Done;
-  try {
-    self.launch_->body();
-  } catch (FiberFault& fault) {
-    self.fault_ = std::move(fault.message);
-    end = Status::Faulted;
-  } catch (const std::exception& e) {
-    self.fault_ = fmt::format("exception in {}, {}: {}", self.kernel_text(), self.thread_text(self.current_), e.what());
-    end = Status::Faulted;
-  }
+  const bool ok = self.run_kernel_body();
   Thread& me = self.threads_[self.current_];
-  me.status = end;
+  me.status = ok ? Status::Done : Status::Faulted;
   switch_context(me.context, self.scheduler_, /*from_finishing=*/true);
   __builtin_unreachable();
+}
+
+// Runs the kernel on this fiber; false if it faulted (fault_ says why). A
+// function of its own that returns normally, so no frame with sanitizer
+// redzones stays on the stack when the fiber ends.
+bool BlockRunner::run_kernel_body() {
+  try {
+    launch_->body();
+    return true;
+  } catch (FiberFault& fault) {
+    fault_ = std::move(fault.message);
+  } catch (const std::exception& e) {
+    fault_ = fmt::format("exception in {}, {}: {}", kernel_text(), thread_text(current_), e.what());
+  }
+  return false;
 }
 
 void BlockRunner::resume(int t) {

@@ -60,6 +60,7 @@ class BlockRunner {
   };
 
   static void fiber_main();
+  __attribute__((noinline)) bool run_kernel_body();
   void resume(int thread);
   void yield();
   // Reports a bug found on a fiber: throws, unwinding the kernel's frames to

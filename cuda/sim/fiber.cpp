@@ -86,6 +86,9 @@ void fiber_started([[maybe_unused]] Context& caller) {
 // ---- ucontext fallback ---------------------------------------------------------
 
 void make_context(Context& ctx, FiberStack& stack, void (*entry)()) {
+#if HM_ASAN
+  ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.bottom()) + stack.size() - 4096, 4096);
+#endif
   if (::getcontext(&ctx.uc) != 0) fail("emulator: getcontext failed");
   ctx.uc.uc_stack.ss_sp = stack.bottom();
   ctx.uc.uc_stack.ss_size = stack.size();
@@ -144,6 +147,11 @@ hm_sim_switch:
 )");
 
 void make_context(Context& ctx, FiberStack& stack, void (*entry)()) {
+#if HM_ASAN
+  // The entry frame of the stack's previous fiber never returned; clear any
+  // poisoning it left at the top before writing the new frame there.
+  ASAN_UNPOISON_MEMORY_REGION(static_cast<char*>(stack.bottom()) + stack.size() - 4096, 4096);
+#endif
   // Lay out the frame hm_sim_switch pops, from the 16-byte aligned top down:
   //   top - 8   0 (a fake return address for entry, so entry sees an aligned call frame)
   //   top - 16  entry (popped by `ret`)
