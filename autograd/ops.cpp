@@ -102,6 +102,28 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta, Te
                 });
 }
 
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride, int padding,
+                        int output_padding) {
+  Tensor y = kernels::conv_transpose2d_forward(x, weight, bias, stride, padding, output_padding);
+  const std::vector<bool> needs = autograd::input_needs_grad({x, weight, bias});
+  const ConvTranspose2dShape s = kernels::conv_transpose2d_shape(x, weight, stride, padding, output_padding);
+  Tensor x_saved = needs[1] ? x.detach() : Tensor(), w_saved = needs[0] ? weight.detach() : Tensor();
+  return record(y, "ConvTranspose2dBackward", {x, weight, bias},
+                [x = x_saved, weight = w_saved, needs, s](const Tensor& g) {
+                  Grads grads(3);
+                  if (needs[0]) grads[0] = kernels::conv_transpose2d_backward_data(s, g, weight);
+                  if (needs[1]) {
+                    grads[1] = Tensor::zeros({s.C_in, s.C_out, s.kH, s.kW}, g.device());
+                    kernels::conv_transpose2d_backward_weight(s, x, g, grads[1]);
+                  }
+                  if (needs[2]) {
+                    grads[2] = Tensor::zeros({s.C_out}, g.device());
+                    kernels::conv_transpose2d_backward_bias(s, g, grads[2]);
+                  }
+                  return grads;
+                });
+}
+
 Tensor upsample_nearest(const Tensor& x, int factor) {
   return record(kernels::upsample_nearest_forward(x, factor), "UpsampleNearestBackward", {x},
                 [shape = x.shape()](const Tensor& g) { return Grads{kernels::upsample_nearest_backward(g, shape)}; });
@@ -124,6 +146,37 @@ Tensor concat(const std::vector<Tensor>& xs) {
     }
     return grads;
   });
+}
+
+Tensor soft_argmax(const Tensor& heatmaps, float beta) {
+  Tensor coords = kernels::soft_argmax_forward(heatmaps, beta);
+  return record(coords, "SoftArgmaxBackward", {heatmaps},
+                [h = heatmaps.detach(), c = coords.detach(), beta](const Tensor& g) {
+                  return Grads{kernels::soft_argmax_backward(h, c, g, beta)};
+                });
+}
+
+Tensor heatmap_mse_loss(const Tensor& heatmaps, const Tensor& target, const Tensor& weight) {
+  return record(kernels::weighted_mse_forward(heatmaps, target, weight), "HeatmapMseBackward", {heatmaps},
+                [h = heatmaps.detach(), target, weight](const Tensor& g) {
+                  return Grads{kernels::weighted_mse_backward(h, target, weight, g)};
+                });
+}
+
+Tensor coordinate_l1_loss(const Tensor& coords, const Tensor& truth, const Tensor& weight) {
+  return record(kernels::weighted_l1_forward(coords, truth, weight), "CoordinateL1Backward", {coords},
+                [c = coords.detach(), truth, weight](const Tensor& g) {
+                  return Grads{kernels::weighted_l1_backward(c, truth, weight, g)};
+                });
+}
+
+LandmarkLoss landmark_loss(const Tensor& heatmaps, const Tensor& target, const Tensor& coords, const Tensor& truth,
+                           const Tensor& weight, float heatmap_weight, float coordinate_weight) {
+  LandmarkLoss loss;
+  loss.heatmap = heatmap_mse_loss(heatmaps, target, weight);
+  loss.coordinate = coordinate_l1_loss(coords, truth, weight);
+  loss.total = add(scale(loss.heatmap, heatmap_weight), scale(loss.coordinate, coordinate_weight));
+  return loss;
 }
 
 }  // namespace heatmark

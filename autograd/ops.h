@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "tensor/op_shapes.h"
 #include "tensor/tensor.h"
 
 namespace heatmark {
@@ -29,10 +30,34 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int str
 Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& running_mean,
                     Tensor& running_var, bool training, float momentum = 0.1f, float eps = 1e-5f);
 
+// x (N, C_in, H, W), weight (C_in, C_out, kH, kW) as in PyTorch's ConvTranspose2d,
+// bias (C_out) or undefined -> (N, C_out, (H-1)*stride - 2*padding + kH + output_padding, ...).
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias, int stride = 2, int padding = 1,
+                        int output_padding = 0);
+
 Tensor upsample_nearest(const Tensor& x, int factor);                   // (N, C, H*f, W*f)
 Tensor upsample_bilinear(const Tensor& x, int64_t out_h, int64_t out_w);  // align_corners=False
 
 // Concatenates (N, C_i, H, W) tensors along the channels.
 Tensor concat(const std::vector<Tensor>& xs);
+
+// ---- landmarks (conventions and the choice of beta: tensor/cpu/heatmap.h) ----
+
+// Heatmaps (N, K, H, W) -> coordinates (N, K, 2) normalised to [0, 1]: the
+// expectation of pixel centres under softmax(beta * heatmap).
+Tensor soft_argmax(const Tensor& heatmaps, float beta = kDefaultSoftArgmaxBeta);
+
+// Weighted heatmap MSE, a mean over all pixels; target and weight (N, K) are
+// constants.
+Tensor heatmap_mse_loss(const Tensor& heatmaps, const Tensor& target, const Tensor& weight);
+// Weighted L1 between coordinates (N, K, 2), a mean over all coordinates.
+Tensor coordinate_l1_loss(const Tensor& coords, const Tensor& truth, const Tensor& weight);
+
+// The training loss: heatmap_weight * MSE + coordinate_weight * L1 (defaults 1.0 and 0.5).
+struct LandmarkLoss {
+  Tensor total, heatmap, coordinate;  // the total and both terms (each unweighted term is logged)
+};
+LandmarkLoss landmark_loss(const Tensor& heatmaps, const Tensor& target, const Tensor& coords, const Tensor& truth,
+                           const Tensor& weight, float heatmap_weight = 1.0f, float coordinate_weight = 0.5f);
 
 }  // namespace heatmark

@@ -87,4 +87,11 @@ void device_copy(void* dst, Device dst_device, const void* src, Device src_devic
 #endif
 }
 
+DeviceBuffer::DeviceBuffer(Device device, const void* host_bytes, size_t bytes)
+    : device_(device), data_(device_allocate(device, bytes)) {
+  device_copy(data_, device_, host_bytes, Device::cpu(), bytes);
+}
+
+DeviceBuffer::~DeviceBuffer() { device_release(device_, data_); }
+
 }  // namespace heatmark

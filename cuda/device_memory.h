@@ -20,4 +20,19 @@ void device_empty_cache(Device device);
 // Copies bytes between any two devices (CPU, Emu, CUDA); synchronous.
 void device_copy(void* dst, Device dst_device, const void* src, Device src_device, size_t bytes);
 
+// Device memory for data that is not a float tensor (kernel argument tables),
+// filled from host bytes and released when it goes out of scope.
+class DeviceBuffer {
+ public:
+  DeviceBuffer(Device device, const void* host_bytes, size_t bytes);
+  ~DeviceBuffer();
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  void* data() const { return data_; }
+
+ private:
+  Device device_;
+  void* data_;
+};
+
 }  // namespace heatmark

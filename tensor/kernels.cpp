@@ -1,9 +1,16 @@
 #include "tensor/kernels.h"
 
+#include <atomic>
+#include <cmath>
+
 #include "cuda/kernels/launchers.h"
 #include "tensor/cpu/batchnorm.h"
 #include "tensor/cpu/concat.h"
 #include "tensor/cpu/conv2d.h"
+#include "tensor/cpu/conv_transpose2d.h"
+#include "tensor/cpu/heatmap.h"
+#include "tensor/cpu/losses.h"
+#include "tensor/cpu/optimizers.h"
 #include "tensor/cpu/elementwise.h"
 #include "tensor/cpu/matmul.h"
 #include "tensor/cpu/reduce.h"
@@ -13,6 +20,7 @@
 
 #if HEATMARK_HAS_CUDA
 #include "cuda/runtime/stream.h"
+#include "cuda/vendor/vendor.h"
 #endif
 
 namespace heatmark::kernels {
@@ -50,11 +58,6 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b, const c
            b.device().str(), a.device().str());
 }
 
-// For ops whose GPU kernel is not written yet.
-[[noreturn]] void no_backend(const char* op, Device device) {
-  fail("{}: no kernel for device {} in this build", op, device.str());
-}
-
 }  // namespace
 
 // Runs a hand-written kernel's launcher on the tensor's GPU-like device: the
@@ -67,6 +70,29 @@ void check_same_device(const char* op, const Tensor& a, const Tensor& b, const c
 #else
 #define HM_LAUNCH_ON(device, launcher, ...) emu::launcher(__VA_ARGS__, nullptr)
 #endif
+
+// A vendor library call (only reached when use_vendor() said so).
+#if HEATMARK_HAS_CUDA
+#define HM_VENDOR(call) vendor::call
+#else
+#define HM_VENDOR(call) fail("vendor kernels need a CUDA build")
+#endif
+
+namespace {
+std::atomic<KernelProvider> provider{KernelProvider::HandWritten};
+
+// True when `device` runs the vendor libraries for the ops that have them.
+bool use_vendor(Device device) { return HEATMARK_HAS_CUDA && device.is_cuda() && provider == KernelProvider::Vendor; }
+}  // namespace
+
+void set_kernel_provider(KernelProvider p) { provider = p; }
+KernelProvider kernel_provider() { return provider; }
+
+KernelProvider parse_kernel_provider(std::string_view text) {
+  if (text == "handwritten") return KernelProvider::HandWritten;
+  if (text == "vendor") return KernelProvider::Vendor;
+  fail("unknown kernel provider '{}' (expected handwritten or vendor)", text);
+}
 
 namespace {
 
@@ -216,6 +242,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor y = Tensor::empty({M, N}, a.device());
   if (a.device().is_cpu())
     cpu::matmul_forward_blas(a.data(), b.data(), y.data(), M, K, N);
+  else if (use_vendor(a.device()))
+    HM_VENDOR(matmul_forward(a.data(), b.data(), y.data(), M, K, N));
   else
     HM_LAUNCH_ON(a.device(), matmul_forward, a.data(), b.data(), y.data(), M, K, N);
   return y;
@@ -232,6 +260,8 @@ void matmul_backward(const Tensor& a, const Tensor& b, const Tensor& gy, Tensor*
   float* gb_data = gb ? gb->data() : nullptr;
   if (a.device().is_cpu())
     cpu::matmul_backward_blas(a.data(), b.data(), gy.data(), ga_data, gb_data, M, K, N);
+  else if (use_vendor(a.device()))
+    HM_VENDOR(matmul_backward(a.data(), b.data(), gy.data(), ga_data, gb_data, M, K, N));
   else
     HM_LAUNCH_ON(a.device(), matmul_backward, a.data(), b.data(), gy.data(), ga_data, gb_data, M, K, N);
 }
@@ -260,8 +290,13 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int str
     check_same_device("conv2d", x, b, "bias");
   }
   Tensor y = Tensor::empty({s.N, s.C_out, s.OH, s.OW}, x.device());
-  if (!x.device().is_cpu()) no_backend("conv2d", x.device());
-  cpu::conv2d_forward_gemm(s, x.data(), w.data(), b.defined() ? b.data() : nullptr, y.data());
+  const float* bias = b.defined() ? b.data() : nullptr;
+  if (x.device().is_cpu())
+    cpu::conv2d_forward_gemm(s, x.data(), w.data(), bias, y.data());
+  else if (use_vendor(x.device()))
+    HM_VENDOR(conv2d_forward(s, x.data(), w.data(), bias, y.data()));
+  else
+    HM_LAUNCH_ON(x.device(), conv2d_forward, s, x.data(), w.data(), bias, y.data());
   return y;
 }
 
@@ -269,22 +304,39 @@ Tensor conv2d_backward_data(const Conv2dShape& s, const Tensor& gy, const Tensor
   HM_CHECK(gy.shape() == Shape({s.N, s.C_out, s.OH, s.OW}), "conv2d backward: output gradient has shape {}, expected ({}, {}, {}, {})",
            gy.shape().str(), s.N, s.C_out, s.OH, s.OW);
   Tensor gx = Tensor::empty({s.N, s.C_in, s.H, s.W}, gy.device());
-  if (!gy.device().is_cpu()) no_backend("conv2d backward data", gy.device());
-  cpu::conv2d_backward_data_gemm(s, gy.data(), w.data(), gx.data());
+  if (gy.device().is_cpu())
+    cpu::conv2d_backward_data_gemm(s, gy.data(), w.data(), gx.data());
+  else if (use_vendor(gy.device()))
+    HM_VENDOR(conv2d_backward_data(s, gy.data(), w.data(), gx.data()));
+  else
+    HM_LAUNCH_ON(gy.device(), conv2d_backward_data, s, gy.data(), w.data(), gx.data());
   return gx;
 }
 
 void conv2d_backward_weight(const Conv2dShape& s, const Tensor& x, const Tensor& gy, Tensor& gw) {
   HM_CHECK(gw.shape() == Shape({s.C_out, s.C_in, s.kH, s.kW}), "conv2d backward: weight gradient has shape {}",
            gw.shape().str());
-  if (!gy.device().is_cpu()) no_backend("conv2d backward weight", gy.device());
-  cpu::conv2d_backward_weight_gemm(s, x.data(), gy.data(), gw.data());
+  if (gy.device().is_cpu()) {
+    cpu::conv2d_backward_weight_gemm(s, x.data(), gy.data(), gw.data());
+    return;
+  }
+  if (use_vendor(gy.device())) {
+    HM_VENDOR(conv2d_backward_weight(s, x.data(), gy.data(), gw.data()));
+    return;
+  }
+  // The split-K workspace size is a property of the kernel source, the same in both builds.
+  Tensor workspace = Tensor::empty({emu::conv2d_weight_workspace_floats(s)}, gy.device());
+  HM_LAUNCH_ON(gy.device(), conv2d_backward_weight, s, x.data(), gy.data(), gw.data(), workspace.data());
 }
 
 void conv2d_backward_bias(const Conv2dShape& s, const Tensor& gy, Tensor& gb) {
   check_channels("conv2d backward", gb, "bias gradient", s.C_out);
-  if (!gy.device().is_cpu()) no_backend("conv2d backward bias", gy.device());
-  cpu::conv2d_backward_bias_fast(s, gy.data(), gb.data());
+  if (gy.device().is_cpu())
+    cpu::channel_sum_accumulate(gy.data(), s.N, s.C_out, s.OH * s.OW, gb.data());
+  else if (use_vendor(gy.device()))
+    HM_VENDOR(conv2d_backward_bias(s, gy.data(), gb.data()));
+  else
+    HM_LAUNCH_ON(gy.device(), conv2d_backward_bias, s, gy.data(), gb.data());
 }
 
 // ---- batchnorm2d --------------------------------------------------------------
@@ -317,10 +369,20 @@ Tensor batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tenso
   Tensor y = Tensor::empty(x.shape(), x.device());
   saved.mean = Tensor::empty({s.C}, x.device());
   saved.invstd = Tensor::empty({s.C}, x.device());
-  if (!x.device().is_cpu()) no_backend("batchnorm2d", x.device());
-  cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), saved.mean.data(),
-                               saved.invstd.data(), update ? running_mean.data() : nullptr,
-                               update ? running_var.data() : nullptr, momentum, eps);
+  saved.eps = eps;
+  float* rm = update ? running_mean.data() : nullptr;
+  float* rv = update ? running_var.data() : nullptr;
+  if (x.device().is_cpu()) {
+    cpu::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), saved.mean.data(),
+                                 saved.invstd.data(), rm, rv, momentum, eps);
+  } else if (use_vendor(x.device())) {
+    HM_VENDOR(batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), saved.mean.data(),
+                                      saved.invstd.data(), rm, rv, momentum, eps));
+  } else {
+    Tensor workspace = Tensor::empty({emu::batchnorm_workspace_floats(s)}, x.device());
+    HM_LAUNCH_ON(x.device(), batchnorm_forward_train, s, x.data(), gamma.data(), beta.data(), y.data(),
+                 saved.mean.data(), saved.invstd.data(), rm, rv, momentum, eps, workspace.data());
+  }
   return y;
 }
 
@@ -330,9 +392,15 @@ Tensor batchnorm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor
   check_channels("batchnorm2d", running_mean, "running mean", s.C);
   check_channels("batchnorm2d", running_var, "running var", s.C);
   Tensor y = Tensor::empty(x.shape(), x.device());
-  if (!x.device().is_cpu()) no_backend("batchnorm2d", x.device());
-  cpu::batchnorm_forward_eval(s, x.data(), gamma.data(), beta.data(), running_mean.data(), running_var.data(),
-                              eps, y.data());
+  if (x.device().is_cpu())
+    cpu::batchnorm_forward_eval(s, x.data(), gamma.data(), beta.data(), running_mean.data(), running_var.data(),
+                                eps, y.data());
+  else if (use_vendor(x.device()))
+    HM_VENDOR(batchnorm_forward_eval(s, x.data(), gamma.data(), beta.data(), running_mean.data(), running_var.data(),
+                                     eps, y.data()));
+  else
+    HM_LAUNCH_ON(x.device(), batchnorm_forward_eval, s, x.data(), gamma.data(), beta.data(), running_mean.data(),
+                 running_var.data(), eps, y.data());
   return y;
 }
 
@@ -341,9 +409,17 @@ Tensor batchnorm_backward_train(const Tensor& x, const Tensor& gamma, const Batc
   const BatchNormShape s = check_batchnorm(x, gamma);
   check_same_shape("batchnorm2d backward", x, "input", gy, "output gradient");
   Tensor gx = Tensor::empty(x.shape(), x.device());
-  if (!x.device().is_cpu()) no_backend("batchnorm2d backward", x.device());
-  cpu::batchnorm_backward_train(s, x.data(), gamma.data(), saved.mean.data(), saved.invstd.data(), gy.data(),
-                                gx.data(), ggamma.data(), gbeta.data());
+  if (x.device().is_cpu()) {
+    cpu::batchnorm_backward_train(s, x.data(), gamma.data(), saved.mean.data(), saved.invstd.data(), gy.data(),
+                                  gx.data(), ggamma.data(), gbeta.data());
+  } else if (use_vendor(x.device())) {
+    HM_VENDOR(batchnorm_backward_train(s, x.data(), gamma.data(), saved.mean.data(), saved.invstd.data(), gy.data(),
+                                       saved.eps, gx.data(), ggamma.data(), gbeta.data()));
+  } else {
+    Tensor workspace = Tensor::empty({emu::batchnorm_workspace_floats(s)}, x.device());
+    HM_LAUNCH_ON(x.device(), batchnorm_backward, s, x.data(), gamma.data(), saved.mean.data(), saved.invstd.data(),
+                 gy.data(), true, gx.data(), ggamma.data(), gbeta.data(), workspace.data());
+  }
   return gx;
 }
 
@@ -353,10 +429,91 @@ Tensor batchnorm_backward_eval(const Tensor& x, const Tensor& gamma, const Tenso
   const BatchNormShape s = check_batchnorm(x, gamma);
   check_same_shape("batchnorm2d backward", x, "input", gy, "output gradient");
   Tensor gx = Tensor::empty(x.shape(), x.device());
-  if (!x.device().is_cpu()) no_backend("batchnorm2d backward", x.device());
-  cpu::batchnorm_backward_eval(s, x.data(), gamma.data(), running_mean.data(), running_var.data(), eps,
-                               gy.data(), gx.data(), ggamma.data(), gbeta.data());
+  if (x.device().is_cpu()) {
+    cpu::batchnorm_backward_eval(s, x.data(), gamma.data(), running_mean.data(), running_var.data(), eps,
+                                 gy.data(), gx.data(), ggamma.data(), gbeta.data());
+  } else {
+    Tensor invstd = Tensor::empty({s.C}, x.device());
+    Tensor workspace = Tensor::empty({emu::batchnorm_workspace_floats(s)}, x.device());
+    HM_LAUNCH_ON(x.device(), batchnorm_invstd, s.C, running_var.data(), eps, invstd.data());
+    HM_LAUNCH_ON(x.device(), batchnorm_backward, s, x.data(), gamma.data(), running_mean.data(), invstd.data(),
+                 gy.data(), false, gx.data(), ggamma.data(), gbeta.data(), workspace.data());
+  }
   return gx;
+}
+
+// ---- conv_transpose2d ------------------------------------------------------------
+
+ConvTranspose2dShape conv_transpose2d_shape(const Tensor& x, const Tensor& w, int stride, int padding,
+                                            int output_padding) {
+  const char* op = "conv_transpose2d";
+  check_ndim(op, x, "input", 4, "(N, C_in, H, W)");
+  check_ndim(op, w, "weight", 4, "(C_in, C_out, kH, kW)");
+  check_same_device(op, x, w, "weight");
+  HM_CHECK(stride >= 1 && padding >= 0 && output_padding >= 0 && output_padding < stride,
+           "conv_transpose2d: stride {} must be >= 1, padding {} >= 0, and output padding {} in [0, stride)", stride,
+           padding, output_padding);
+  HM_CHECK(x.size(1) == w.size(0), "conv_transpose2d: {} has {} channels (shape {}) but {} expects {} (shape {})",
+           x.label("input"), x.size(1), x.shape().str(), w.label("weight"), w.size(0), w.shape().str());
+  const ConvTranspose2dShape s = ConvTranspose2dShape::make(x.size(0), x.size(1), x.size(2), x.size(3), w.size(1),
+                                                            w.size(2), w.size(3), stride, padding, output_padding);
+  HM_CHECK(s.OH >= 1 && s.OW >= 1, "conv_transpose2d: {} of shape {} with weight {} and padding {} gives an empty output",
+           x.label("input"), x.shape().str(), w.shape().str(), padding);
+  return s;
+}
+
+Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int stride, int padding,
+                                int output_padding) {
+  const ConvTranspose2dShape s = conv_transpose2d_shape(x, w, stride, padding, output_padding);
+  if (b.defined()) {
+    check_channels("conv_transpose2d", b, "bias", s.C_out);
+    check_same_device("conv_transpose2d", x, b, "bias");
+  }
+  Tensor y = Tensor::empty({s.N, s.C_out, s.OH, s.OW}, x.device());
+  const float* bias = b.defined() ? b.data() : nullptr;
+  if (x.device().is_cpu()) {
+    cpu::conv_transpose2d_forward_gemm(s, x.data(), w.data(), bias, y.data());
+  } else if (use_vendor(x.device())) {
+    // The transposed convolution is its convolution's data gradient (ConvTranspose2dShape::as_conv).
+    HM_VENDOR(conv2d_backward_data(s.as_conv(), x.data(), w.data(), y.data()));
+    if (bias) HM_VENDOR(add_channel_bias(y.data(), bias, s.N, s.C_out, s.OH * s.OW));
+  } else {
+    HM_LAUNCH_ON(x.device(), conv_transpose2d_forward, s, x.data(), w.data(), bias, y.data());
+  }
+  return y;
+}
+
+Tensor conv_transpose2d_backward_data(const ConvTranspose2dShape& s, const Tensor& gy, const Tensor& w) {
+  HM_CHECK(gy.shape() == Shape({s.N, s.C_out, s.OH, s.OW}),
+           "conv_transpose2d backward: output gradient has shape {}, expected ({}, {}, {}, {})", gy.shape().str(), s.N,
+           s.C_out, s.OH, s.OW);
+  Tensor gx = Tensor::empty({s.N, s.C_in, s.H, s.W}, gy.device());
+  if (gy.device().is_cpu())
+    cpu::conv_transpose2d_backward_data_gemm(s, gy.data(), w.data(), gx.data());
+  else if (use_vendor(gy.device()))
+    HM_VENDOR(conv2d_forward(s.as_conv(), gy.data(), w.data(), nullptr, gx.data()));
+  else
+    HM_LAUNCH_ON(gy.device(), conv_transpose2d_backward_data, s, gy.data(), w.data(), gx.data());
+  return gx;
+}
+
+void conv_transpose2d_backward_weight(const ConvTranspose2dShape& s, const Tensor& x, const Tensor& gy, Tensor& gw) {
+  HM_CHECK(gw.shape() == Shape({s.C_in, s.C_out, s.kH, s.kW}),
+           "conv_transpose2d backward: weight gradient has shape {}", gw.shape().str());
+  if (gy.device().is_cpu())
+    cpu::conv_transpose2d_backward_weight_gemm(s, x.data(), gy.data(), gw.data());
+  else if (use_vendor(gy.device()))
+    HM_VENDOR(conv2d_backward_weight(s.as_conv(), gy.data(), x.data(), gw.data()));
+  else
+    HM_LAUNCH_ON(gy.device(), conv_transpose2d_backward_weight, s, x.data(), gy.data(), gw.data());
+}
+
+void conv_transpose2d_backward_bias(const ConvTranspose2dShape& s, const Tensor& gy, Tensor& gb) {
+  check_channels("conv_transpose2d backward", gb, "bias gradient", s.C_out);
+  if (gy.device().is_cpu())
+    cpu::channel_sum_accumulate(gy.data(), s.N, s.C_out, s.OH * s.OW, gb.data());
+  else
+    HM_LAUNCH_ON(gy.device(), channel_sum_accumulate, gy.data(), s.N, s.C_out, s.OH * s.OW, gb.data());
 }
 
 // ---- upsampling -------------------------------------------------------------
@@ -448,6 +605,218 @@ Tensor slice_channels(const Tensor& y, int64_t offset, int64_t channels) {
   else
     HM_LAUNCH_ON(y.device(), copy_from_channels, y.data(), x.data(), N, y.size(1), channels, offset, HW);
   return x;
+}
+
+// ---- landmark heatmaps -------------------------------------------------------
+
+namespace {
+HeatmapShape check_landmarks(const char* op, const Tensor& coords, const char* role) {
+  check_ndim(op, coords, role, 3, "(N, K, 2)");
+  HM_CHECK(coords.size(2) == 2, "{}: {} must have shape (N, K, 2), got {}", op, coords.label(role),
+           coords.shape().str());
+  return {coords.size(0), coords.size(1), 0, 0};
+}
+
+void check_landmark_weights(const char* op, const Tensor& weight, const HeatmapShape& s, const char* role) {
+  check_defined(op, weight, role);
+  HM_CHECK(weight.shape() == Shape({s.N, s.K}), "{}: {} must have shape ({}, {}), got {}", op, weight.label(role),
+           s.N, s.K, weight.shape().str());
+}
+}  // namespace
+
+HeatmapTargets render_gaussian_heatmaps(const Tensor& coords, const Tensor& visibility, int64_t height, int64_t width,
+                                        float sigma) {
+  HeatmapShape s = check_landmarks("render_gaussian_heatmaps", coords, "coordinates");
+  check_landmark_weights("render_gaussian_heatmaps", visibility, s, "visibility");
+  check_same_device("render_gaussian_heatmaps", coords, visibility, "visibility");
+  HM_CHECK(height >= 1 && width >= 1 && sigma > 0, "render_gaussian_heatmaps: a {}x{} map with sigma {} is invalid",
+           height, width, sigma);
+  s.H = height;
+  s.W = width;
+  HeatmapTargets out{Tensor::empty({s.N, s.K, s.H, s.W}, coords.device()), Tensor::empty({s.N, s.K}, coords.device())};
+  if (coords.device().is_cpu())
+    cpu::render_gaussian_heatmaps(s, coords.data(), visibility.data(), sigma, out.target.data(), out.weight.data());
+  else
+    HM_LAUNCH_ON(coords.device(), render_gaussian_heatmaps, s, coords.data(), visibility.data(), sigma,
+                 out.target.data(), out.weight.data());
+  return out;
+}
+
+Tensor soft_argmax_forward(const Tensor& heatmaps, float beta) {
+  check_ndim("soft_argmax", heatmaps, "heatmaps", 4, "(N, K, H, W)");
+  const HeatmapShape s{heatmaps.size(0), heatmaps.size(1), heatmaps.size(2), heatmaps.size(3)};
+  HM_CHECK(s.H * s.W > 0 && beta > 0, "soft_argmax: {} of shape {} with beta {} is invalid", heatmaps.label("heatmaps"),
+           heatmaps.shape().str(), beta);
+  Tensor coords = Tensor::empty({s.N, s.K, 2}, heatmaps.device());
+  if (heatmaps.device().is_cpu())
+    cpu::soft_argmax_forward(s, heatmaps.data(), beta, coords.data());
+  else
+    HM_LAUNCH_ON(heatmaps.device(), soft_argmax_forward, s, heatmaps.data(), beta, coords.data());
+  return coords;
+}
+
+Tensor soft_argmax_backward(const Tensor& heatmaps, const Tensor& coords, const Tensor& g_coords, float beta) {
+  const HeatmapShape s{heatmaps.size(0), heatmaps.size(1), heatmaps.size(2), heatmaps.size(3)};
+  check_same_shape("soft_argmax backward", coords, "coordinates", g_coords, "coordinate gradient");
+  Tensor g = Tensor::empty(heatmaps.shape(), heatmaps.device());
+  if (heatmaps.device().is_cpu())
+    cpu::soft_argmax_backward(s, heatmaps.data(), coords.data(), g_coords.data(), beta, g.data());
+  else
+    HM_LAUNCH_ON(heatmaps.device(), soft_argmax_backward, s, heatmaps.data(), coords.data(), g_coords.data(), beta,
+                 g.data());
+  return g;
+}
+
+// ---- losses ---------------------------------------------------------------------
+
+namespace {
+// (maps, values per map) of a prediction whose first two dimensions are (N, K).
+std::pair<int64_t, int64_t> check_loss_inputs(const char* op, const Tensor& pred, const Tensor& target,
+                                              const Tensor& weight) {
+  check_same_shape(op, pred, "prediction", target, "target");
+  check_same_device(op, pred, target, "target");
+  check_same_device(op, pred, weight, "weight");
+  HM_CHECK(pred.ndim() >= 2, "{}: {} must be (N, K, ...), got shape {}", op, pred.label("prediction"),
+           pred.shape().str());
+  check_landmark_weights(op, weight, HeatmapShape{pred.size(0), pred.size(1), 0, 0}, "weight");
+  const int64_t maps = pred.size(0) * pred.size(1);
+  return {maps, maps == 0 ? 0 : pred.numel() / maps};
+}
+}  // namespace
+
+Tensor weighted_mse_forward(const Tensor& pred, const Tensor& target, const Tensor& weight) {
+  const auto [maps, per_map] = check_loss_inputs("heatmap mse", pred, target, weight);
+  HM_CHECK(pred.numel() > 0, "heatmap mse: {} is empty", pred.label("prediction"));
+  if (pred.device().is_cpu())
+    return Tensor::scalar(
+        static_cast<float>(cpu::weighted_mse_forward(pred.data(), target.data(), weight.data(), maps, per_map)));
+  Tensor out = Tensor::empty(Shape{}, pred.device()), partials = Tensor::empty({maps}, pred.device());
+  HM_LAUNCH_ON(pred.device(), weighted_mse_forward, pred.data(), target.data(), weight.data(), maps, per_map,
+               partials.data(), out.data());
+  return out;
+}
+
+Tensor weighted_mse_backward(const Tensor& pred, const Tensor& target, const Tensor& weight, const Tensor& g) {
+  const auto [maps, per_map] = check_loss_inputs("heatmap mse backward", pred, target, weight);
+  Tensor grad = Tensor::empty(pred.shape(), pred.device());
+  if (pred.device().is_cpu())
+    cpu::weighted_mse_backward(pred.data(), target.data(), weight.data(), maps, per_map, g.item(), grad.data());
+  else
+    HM_LAUNCH_ON(pred.device(), weighted_mse_backward, pred.data(), target.data(), weight.data(), maps, per_map,
+                 g.data(), grad.data());
+  return grad;
+}
+
+Tensor weighted_l1_forward(const Tensor& pred, const Tensor& truth, const Tensor& weight) {
+  check_landmarks("coordinate l1", pred, "predicted coordinates");
+  const auto [points, per_point] = check_loss_inputs("coordinate l1", pred, truth, weight);
+  HM_CHECK(points > 0, "coordinate l1: {} is empty", pred.label("predicted coordinates"));
+  if (pred.device().is_cpu())
+    return Tensor::scalar(static_cast<float>(cpu::weighted_l1_forward(pred.data(), truth.data(), weight.data(), points)));
+  Tensor out = Tensor::empty(Shape{}, pred.device());
+  HM_LAUNCH_ON(pred.device(), weighted_l1_forward, pred.data(), truth.data(), weight.data(), points, out.data());
+  return out;
+}
+
+Tensor weighted_l1_backward(const Tensor& pred, const Tensor& truth, const Tensor& weight, const Tensor& g) {
+  const auto [points, per_point] = check_loss_inputs("coordinate l1 backward", pred, truth, weight);
+  Tensor grad = Tensor::empty(pred.shape(), pred.device());
+  if (pred.device().is_cpu())
+    cpu::weighted_l1_backward(pred.data(), truth.data(), weight.data(), points, g.item(), grad.data());
+  else
+    HM_LAUNCH_ON(pred.device(), weighted_l1_backward, pred.data(), truth.data(), weight.data(), points, g.data(),
+                 grad.data());
+  return grad;
+}
+
+// ---- optimizers -------------------------------------------------------------------
+
+namespace {
+// Checks matching lists of same-shaped tensors on one device; returns it.
+Device check_parameter_lists(const char* op, const std::vector<Tensor>& params,
+                             std::initializer_list<const std::vector<Tensor>*> others) {
+  HM_CHECK(!params.empty(), "{}: no parameters", op);
+  const Device device = params[0].device();
+  for (const std::vector<Tensor>* list : others) {
+    HM_CHECK(list->size() == params.size(), "{}: {} parameters but {} gradients or states", op, params.size(),
+             list->size());
+    for (size_t i = 0; i < params.size(); ++i) {
+      check_same_shape(op, params[i], "parameter", (*list)[i], "its gradient or state");
+      check_same_device(op, params[i], (*list)[i], "its gradient or state");
+    }
+  }
+  for (const Tensor& p : params) check_same_device(op, params[0], p, "a parameter");
+  return device;
+}
+
+// The multi-tensor chunk table of ParamChunks (see tensor/op_shapes.h).
+std::vector<ParamChunk> chunk_table(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+                                    const std::vector<Tensor>* state0, const std::vector<Tensor>* state1) {
+  std::vector<ParamChunk> chunks;
+  for (size_t i = 0; i < params.size(); ++i) {
+    Tensor p = params[i], s0 = state0 ? (*state0)[i] : Tensor(), s1 = state1 ? (*state1)[i] : Tensor();
+    for (int64_t offset = 0; offset < p.numel(); offset += kParamChunk)
+      chunks.push_back({p.data(), grads[i].data(), s0.defined() ? s0.data() : nullptr,
+                        s1.defined() ? s1.data() : nullptr, offset, std::min(kParamChunk, p.numel() - offset)});
+  }
+  return chunks;
+}
+
+float host_grad_scale(const Tensor& grad_scale) { return grad_scale.defined() ? grad_scale.item() : 1.0f; }
+}  // namespace
+
+void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads, const std::vector<Tensor>& m,
+               const std::vector<Tensor>& v, const AdamHyper& h, const Tensor& grad_scale) {
+  const Device device = check_parameter_lists("adam", params, {&grads, &m, &v});
+  if (device.is_cpu()) {
+    const cpu::AdamOptions o{h.lr, h.beta1, h.beta2, h.eps, h.weight_decay, h.decoupled != 0};
+    const double scale = host_grad_scale(grad_scale);
+    for (size_t i = 0; i < params.size(); ++i) {
+      Tensor p = params[i], mi = m[i], vi = v[i];  // handles to the tensors updated in place
+      cpu::adam_update(o, h.bias_correction1, h.bias_correction2, scale, p.data(), grads[i].data(), mi.data(),
+                       vi.data(), p.numel());
+    }
+    return;
+  }
+  const std::vector<ParamChunk> chunks = chunk_table(params, grads, &m, &v);
+  const DeviceBuffer table(device, chunks.data(), chunks.size() * sizeof(ParamChunk));
+  HM_LAUNCH_ON(device, adam_step, static_cast<const ParamChunk*>(table.data()), static_cast<int64_t>(chunks.size()), h,
+               grad_scale.defined() ? grad_scale.data() : nullptr);
+}
+
+void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+              const std::vector<Tensor>& momentum, const SgdHyper& h, const Tensor& grad_scale) {
+  const Device device = check_parameter_lists("sgd", params, {&grads, &momentum});
+  if (device.is_cpu()) {
+    const cpu::SgdOptions o{h.lr, h.momentum, h.weight_decay, h.first_step != 0};
+    const double scale = host_grad_scale(grad_scale);
+    for (size_t i = 0; i < params.size(); ++i) {
+      Tensor p = params[i], buffer = momentum[i];
+      cpu::sgd_update(o, scale, p.data(), grads[i].data(), buffer.data(), p.numel());
+    }
+    return;
+  }
+  const std::vector<ParamChunk> chunks = chunk_table(params, grads, &momentum, nullptr);
+  const DeviceBuffer table(device, chunks.data(), chunks.size() * sizeof(ParamChunk));
+  HM_LAUNCH_ON(device, sgd_step, static_cast<const ParamChunk*>(table.data()), static_cast<int64_t>(chunks.size()), h,
+               grad_scale.defined() ? grad_scale.data() : nullptr);
+}
+
+Tensor gradient_norm(const std::vector<Tensor>& grads, float max_norm) {
+  const Device device = check_parameter_lists("gradient norm", grads, {});
+  if (device.is_cpu()) {
+    double sum = 0;
+    for (const Tensor& g : grads) sum += cpu::squared_norm(g.data(), g.numel());
+    const double norm = std::sqrt(sum);
+    const double scale = max_norm > 0 ? std::min(1.0, max_norm / (norm + 1e-6)) : 1.0;
+    return Tensor::from_vector({static_cast<float>(norm), static_cast<float>(scale)}, {2});
+  }
+  const std::vector<ParamChunk> chunks = chunk_table(grads, grads, nullptr, nullptr);
+  const DeviceBuffer table(device, chunks.data(), chunks.size() * sizeof(ParamChunk));
+  Tensor partials = Tensor::empty({static_cast<int64_t>(chunks.size())}, device), out = Tensor::empty({2}, device);
+  HM_LAUNCH_ON(device, gradient_norm, static_cast<const ParamChunk*>(table.data()), static_cast<int64_t>(chunks.size()),
+               max_norm, partials.data(), out.data());
+  return out;
 }
 
 }  // namespace heatmark::kernels

@@ -10,12 +10,23 @@
 // gradients use.
 #pragma once
 
+#include <string_view>
 #include <vector>
 
 #include "tensor/op_shapes.h"
 #include "tensor/tensor.h"
 
 namespace heatmark::kernels {
+
+// Which kernels run on CUDA devices: the hand-written ones (the default) or
+// the vendor libraries (cuDNN for conv2d, conv_transpose2d and batch norm,
+// cuBLAS for matmul; everything else stays hand-written). The CPU and the
+// emulator always run their own kernels.
+enum class KernelProvider { HandWritten, Vendor };
+void set_kernel_provider(KernelProvider provider);
+KernelProvider kernel_provider();
+// "handwritten" or "vendor"; throws heatmark::Error otherwise.
+KernelProvider parse_kernel_provider(std::string_view text);
 
 // ---- elementwise -------------------------------------------------------
 void fill(Tensor& y, float value);
@@ -52,6 +63,7 @@ void conv2d_backward_bias(const Conv2dShape& s, const Tensor& gy, Tensor& gb);  
 // ---- batchnorm2d ---------------------------------------------------------
 struct BatchNormSaved {
   Tensor mean, invstd;  // (C) batch statistics saved for backward
+  float eps = 1e-5f;
 };
 // Training mode: batch statistics; updates running_mean/var in place when defined.
 Tensor batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& running_mean,
@@ -65,6 +77,17 @@ Tensor batchnorm_backward_eval(const Tensor& x, const Tensor& gamma, const Tenso
                                const Tensor& running_var, float eps, const Tensor& gy, Tensor& ggamma,
                                Tensor& gbeta);
 
+// ---- conv_transpose2d ------------------------------------------------------
+// x (N, C_in, H, W), w (C_in, C_out, kH, kW), b (C_out) or undefined.
+ConvTranspose2dShape conv_transpose2d_shape(const Tensor& x, const Tensor& w, int stride, int padding,
+                                            int output_padding);
+Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int stride, int padding,
+                                int output_padding);
+Tensor conv_transpose2d_backward_data(const ConvTranspose2dShape& s, const Tensor& gy, const Tensor& w);
+void conv_transpose2d_backward_weight(const ConvTranspose2dShape& s, const Tensor& x, const Tensor& gy,
+                                      Tensor& gw);                                           // +=
+void conv_transpose2d_backward_bias(const ConvTranspose2dShape& s, const Tensor& gy, Tensor& gb);  // +=
+
 // ---- upsampling ------------------------------------------------------------
 Tensor upsample_nearest_forward(const Tensor& x, int factor);
 Tensor upsample_nearest_backward(const Tensor& gy, const Shape& x_shape);
@@ -75,5 +98,34 @@ Tensor upsample_bilinear_backward(const Tensor& gy, const Shape& x_shape);
 Tensor concat_channels(const std::vector<Tensor>& xs);
 // The channels [offset, offset + channels) of y, as a new tensor.
 Tensor slice_channels(const Tensor& y, int64_t offset, int64_t channels);
+
+// ---- landmark heatmaps (conventions: tensor/cpu/heatmap.h) -----------------
+struct HeatmapTargets {
+  Tensor target;  // (N, K, H, W)
+  Tensor weight;  // (N, K)
+};
+// coords (N, K, 2) in heatmap pixels, visibility (N, K).
+HeatmapTargets render_gaussian_heatmaps(const Tensor& coords, const Tensor& visibility, int64_t height, int64_t width,
+                                        float sigma);
+// heatmaps (N, K, H, W) -> normalised coords (N, K, 2), and back.
+Tensor soft_argmax_forward(const Tensor& heatmaps, float beta);
+Tensor soft_argmax_backward(const Tensor& heatmaps, const Tensor& coords, const Tensor& g_coords, float beta);
+
+// ---- losses (formulas: tensor/cpu/losses.h); g is the scalar output gradient --
+Tensor weighted_mse_forward(const Tensor& pred, const Tensor& target, const Tensor& weight);
+Tensor weighted_mse_backward(const Tensor& pred, const Tensor& target, const Tensor& weight, const Tensor& g);
+Tensor weighted_l1_forward(const Tensor& pred, const Tensor& truth, const Tensor& weight);
+Tensor weighted_l1_backward(const Tensor& pred, const Tensor& truth, const Tensor& weight, const Tensor& g);
+
+// ---- optimizers: one fused update over all parameters (cpu/optimizers.h) ----
+// `grad_scale` is a one-element tensor multiplying every gradient (the
+// clipping factor), or undefined for 1. States are updated in place.
+void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads, const std::vector<Tensor>& m,
+               const std::vector<Tensor>& v, const AdamHyper& hyper, const Tensor& grad_scale);
+void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
+              const std::vector<Tensor>& momentum, const SgdHyper& hyper, const Tensor& grad_scale);
+// {norm, min(1, max_norm / (norm + 1e-6))} of all gradients together, as a
+// (2) tensor on their device; max_norm <= 0 gives a factor of 1.
+Tensor gradient_norm(const std::vector<Tensor>& grads, float max_norm);
 
 }  // namespace heatmark::kernels

@@ -11,11 +11,7 @@
 
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define HM_HOST_DEVICE __host__ __device__
-#else
-#define HM_HOST_DEVICE
-#endif
+#include "tensor/host_device.h"
 
 namespace heatmark {
 

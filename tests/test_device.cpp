@@ -8,7 +8,11 @@
 #include "cuda/device_memory.h"
 #include "cuda/info.h"
 #include "tensor/error.h"
+#include "tensor/kernels.h"
 #include "tensor/tensor.h"
+#if HEATMARK_HAS_CUDA
+#include "cuda/vendor/vendor.h"
+#endif
 
 using namespace heatmark;
 
@@ -128,3 +132,25 @@ TEST_CASE("devices: asking for a missing GPU falls back to the CPU") {
   CHECK(cuda::usable_device(Device::emu()) == Device::emu());
   CHECK_THROWS_WITH_AS(Tensor::zeros({2}, Device::cuda(99)), doctest::Contains("cuda:99 is not available"), Error);
 }
+
+TEST_CASE("kernel providers: parsed by name; vendor kernels apply to CUDA devices only") {
+  CHECK(kernels::parse_kernel_provider("vendor") == kernels::KernelProvider::Vendor);
+  CHECK(kernels::parse_kernel_provider("handwritten") == kernels::KernelProvider::HandWritten);
+  CHECK_THROWS_WITH_AS(kernels::parse_kernel_provider("cudnn"), doctest::Contains("unknown kernel provider 'cudnn'"),
+                       Error);
+  // With vendor kernels selected, the CPU and the emulator still run their own.
+  kernels::set_kernel_provider(kernels::KernelProvider::Vendor);
+  const Tensor x = Tensor::ones({1, 2, 4, 4}, Device::emu()), w = Tensor::ones({3, 2, 3, 3}, Device::emu());
+  const std::vector<float> y = conv2d(x, w, Tensor(), 1, 1).to_vector();
+  kernels::set_kernel_provider(kernels::KernelProvider::HandWritten);
+  CHECK(y[5] == 18.0f);  // an interior pixel sums 2 channels x 9 taps of ones
+  CHECK(y[0] == 8.0f);   // a corner sees 4 taps
+}
+
+#if HEATMARK_HAS_CUDA
+TEST_CASE("vendor libraries: cuDNN and cuBLAS load at run time and report their versions (no GPU needed)") {
+  const std::string versions = vendor::versions();
+  CHECK(versions.find("cuDNN 9.") == 0);
+  CHECK(versions.find("cuBLAS ") != std::string::npos);
+}
+#endif

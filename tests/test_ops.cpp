@@ -19,10 +19,10 @@ namespace {
 void forward_parity(const char* op) {
   const OpFamily& f = family(op);
   REQUIRE(f.cases.size() >= 3);
-  for (Device device : backends_for(f))
+  for (const Backend& backend : backends_for(f))
     for (const OpCase& c : f.cases) {
-      INFO(c.describe(), " on ", device.str());
-      const CheckResult r = check_forward(c, device);
+      INFO(c.describe(), " on ", backend.name());
+      const CheckResult r = check_forward(c, backend);
       CHECK_MESSAGE(r.ok, r.message);
     }
 }
@@ -37,24 +37,43 @@ void reference_gradients(const char* op) {
 
 void backend_gradients(const char* op) {
   const OpFamily& f = family(op);
-  for (Device device : backends_for(f))
+  for (const Backend& backend : backends_for(f))
     for (const OpCase& c : f.cases) {
-      INFO(c.describe(), " on ", device.str());
-      const CheckResult r = check_backward(c, device);
+      INFO(c.describe(), " on ", backend.name());
+      const CheckResult r = check_backward(c, backend);
+      CHECK_MESSAGE(r.ok, r.message);
+    }
+}
+
+void deterministic(const char* op) {
+  const OpFamily& f = family(op);
+  for (const Backend& backend : backends_for(f))
+    for (const OpCase& c : f.cases) {
+      INFO(c.describe(), " on ", backend.name());
+      const CheckResult r = check_deterministic(c, backend);
       CHECK_MESSAGE(r.ok, r.message);
     }
 }
 
 }  // namespace
 
+// Differentiable ops: forward, gradients, determinism.
 #define OP_TESTS(name)                                                                         \
   TEST_CASE("op " name ": forward matches the double CPU reference") { forward_parity(name); } \
   TEST_CASE("op " name ": reference backward matches central differences") { reference_gradients(name); } \
-  TEST_CASE("op " name ": backward of every input matches the reference") { backend_gradients(name); }
+  TEST_CASE("op " name ": backward of every input matches the reference") { backend_gradients(name); } \
+  TEST_CASE("op " name ": forward and backward are bitwise deterministic") { deterministic(name); }
 
-const char* const kTestedOps[] = {"add",     "mul",    "scale",  "relu",  "sum",
-                                  "mean",    "matmul", "conv2d", "batchnorm2d_train",
-                                  "batchnorm2d_eval",  "upsample_nearest", "upsample_bilinear", "concat"};
+// Ops with no backward (targets are data; optimizers update in place).
+#define FORWARD_OP_TESTS(name)                                                                 \
+  TEST_CASE("op " name ": forward matches the double CPU reference") { forward_parity(name); } \
+  TEST_CASE("op " name ": is bitwise deterministic") { deterministic(name); }
+
+const char* const kTestedOps[] = {"add",    "mul",   "scale", "relu", "sum", "mean", "matmul", "conv2d",
+                                  "batchnorm2d_train", "batchnorm2d_eval", "upsample_nearest",
+                                  "upsample_bilinear", "concat", "conv_transpose2d", "soft_argmax",
+                                  "heatmap_mse", "coordinate_l1"};
+const char* const kForwardOnlyOps[] = {"heatmap_render", "adam", "adamw", "sgd", "gradient_norm"};
 
 OP_TESTS("add")
 OP_TESTS("mul")
@@ -69,11 +88,21 @@ OP_TESTS("batchnorm2d_eval")
 OP_TESTS("upsample_nearest")
 OP_TESTS("upsample_bilinear")
 OP_TESTS("concat")
+OP_TESTS("conv_transpose2d")
+OP_TESTS("soft_argmax")
+OP_TESTS("heatmap_mse")
+OP_TESTS("coordinate_l1")
+FORWARD_OP_TESTS("heatmap_render")
+FORWARD_OP_TESTS("adam")
+FORWARD_OP_TESTS("adamw")
+FORWARD_OP_TESTS("sgd")
+FORWARD_OP_TESTS("gradient_norm")
 
 TEST_CASE("op harness: every registered op has its tests above") {
-  std::set<std::string> registered, tested(std::begin(kTestedOps), std::end(kTestedOps));
-  for (const OpFamily& f : registry()) registered.insert(f.op);
-  CHECK(registered == tested);
+  std::set<std::string> differentiable, forward_only;
+  for (const OpFamily& f : registry()) (f.cases.at(0).differentiable() ? differentiable : forward_only).insert(f.op);
+  CHECK(differentiable == std::set<std::string>(std::begin(kTestedOps), std::end(kTestedOps)));
+  CHECK(forward_only == std::set<std::string>(std::begin(kForwardOnlyOps), std::end(kForwardOnlyOps)));
 }
 
 TEST_CASE("op harness: a wrong backward is caught") {
@@ -86,7 +115,7 @@ TEST_CASE("op harness: a wrong backward is caught") {
     for (double& v : grads[1]) v *= 1.001;
     return grads;
   };
-  CHECK_FALSE(check_backward(c, Device::cpu()).ok);
+  CHECK_FALSE(check_backward(c, Backend{Device::cpu()}).ok);
   CHECK_FALSE(check_reference_gradients(c).ok);
 }
 
@@ -94,30 +123,56 @@ TEST_CASE("op harness: a wrong backward is caught") {
 // cuda/kernels must be added here and reached by some op in the harness.
 const char* const kHandWrittenKernels[] = {
     "accumulate_kernel",
+    "adam_step_kernel",
     "add_kernel",
+    "add_split_partials_kernel",
+    "batchnorm_apply_kernel",
+    "batchnorm_gradient_sums_kernel",
+    "batchnorm_input_gradient_kernel",
+    "batchnorm_invstd_kernel",
+    "batchnorm_partials_kernel",
+    "batchnorm_statistics_kernel",
     "broadcast_scalar_kernel",
+    "channel_sum_accumulate_kernel",
+    "conv_transpose2d_backward_data_kernel",
+    "conv_transpose2d_backward_weight_kernel",
+    "conv_transpose2d_forward_kernel",
     "copy_from_channels_kernel",
     "copy_into_channels_kernel",
     "fill_kernel",
     "gemm_tiled_kernel",
+    "implicit_gemm_kernel<heatmark::emu::ConvBackwardDataProblem>",
+    "implicit_gemm_kernel<heatmark::emu::ConvBackwardWeightProblem>",
+    "implicit_gemm_kernel<heatmark::emu::ConvForwardProblem>",
     "mul_backward_kernel",
     "mul_forward_kernel",
+    "norm_and_clip_scale_kernel",
     "relu_backward_kernel",
     "relu_forward_kernel",
+    "render_gaussian_heatmaps_kernel",
     "scale_kernel",
+    "scaled_sum_kernel",
+    "sgd_step_kernel",
+    "soft_argmax_backward_kernel",
+    "soft_argmax_forward_kernel",
+    "squared_norm_partials_kernel",
     "sum_chunks_kernel",
     "upsample_bilinear_backward_kernel",
     "upsample_bilinear_forward_kernel",
     "upsample_nearest_backward_kernel",
     "upsample_nearest_forward_kernel",
+    "weighted_l1_backward_kernel",
+    "weighted_l1_forward_kernel",
+    "weighted_mse_backward_kernel",
+    "weighted_mse_partials_kernel",
 };
 
 TEST_CASE("op harness: every hand-written kernel runs under the emulator") {
   for (const OpFamily& f : registry()) {
     if (!f.gpu_kernels) continue;
     for (const OpCase& c : f.cases) {
-      CHECK(check_forward(c, Device::emu()).ok);
-      CHECK(check_backward(c, Device::emu()).ok);
+      CHECK(check_forward(c, Backend{Device::emu()}).ok);
+      if (c.differentiable()) CHECK(check_backward(c, Backend{Device::emu()}).ok);
     }
   }
   // The gradient plumbing autograd itself uses: zero-filled tensors, and
@@ -132,8 +187,9 @@ TEST_CASE("op harness: every hand-written kernel runs under the emulator") {
   std::ofstream list("emulated_kernels.txt");
   for (const sim::KernelRecord& r : sim::launched_kernels()) {
     if (!r.kernel.starts_with("heatmark::emu::")) continue;
+    // "heatmark::emu::relu_forward_kernel(...)" -> "relu_forward_kernel", keeping template arguments.
     std::string name = r.kernel.substr(0, r.kernel.find('('));
-    name = name.substr(name.rfind("::") + 2);
+    name = name.substr(std::string("heatmark::emu::").size());
     emulated.insert(name);
     list << r.kernel << "  launches " << r.launches << ", blocks " << r.blocks << ", threads " << r.threads << "\n";
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One prepared check for a machine with an NVIDIA GPU: builds with CUDA, runs
-# the whole test suite (every op then also runs on the real `cuda` backend),
-# times the ops on the GPU, and writes a short report.
+# the whole test suite (every op then also runs on the real `cuda` backend,
+# with the hand-written and with the vendor kernels), runs the kernel lab on
+# HRNet shapes against cuDNN, times the ops, and writes a short report.
 #   usage: tools/gpu_check.sh [REPORT_DIR]   (default: gpu-report/)
 # Needs nvcc and a GPU; exits non-zero if any step fails.
 set -uo pipefail
@@ -29,7 +30,9 @@ step "configure (CUDA required)" configure.log cmake -S "$root" -B "$build" -G N
 step "build" build.log cmake --build "$build" -j"$(nproc)"
 step "version" version.log "$build/tools/heatmark" --version
 step "test suite (cpu, emu and cuda backends)" tests.log env HEATMARK_CUDA_DEBUG_SYNC=1 ctest --test-dir "$build" -j"$(nproc)" --output-on-failure
-step "op timings on cuda" bench_ops_cuda.txt "$build/tools/heatmark" bench ops --device cuda --repeat 20
+step "kernel lab on the GPU (HRNet shapes, vs cuDNN)" lab_cuda.txt "$build/cuda/lab/heatmark_lab" --device cuda --shapes hrnet --repeat 20
+step "op timings on cuda, hand-written kernels" bench_ops_cuda.txt "$build/tools/heatmark" bench ops --device cuda --kernels handwritten --repeat 20
+step "op timings on cuda, vendor kernels" bench_ops_cuda_vendor.txt "$build/tools/heatmark" bench ops --device cuda --kernels vendor --repeat 20
 step "op timings on cpu (same run)" bench_ops_cpu.txt "$build/tools/heatmark" bench ops --device cpu --repeat 5
 grep -E "tests passed|tests failed" "$report/tests.log" | tee -a "$report/summary.md"
 exit $status

@@ -5,32 +5,14 @@
 //   phase 2  one block sums the partials and applies the scale (1 or 1/n).
 // Inside a block each thread adds its elements in a fixed order, then the
 // block combines the 256 thread sums with warp shuffles (a tree within each
-// warp) and shared memory (across the 8 warps). The chunking depends only on
+// warp) and shared memory (across the 8 warps): block_reduce.cuh. The chunking depends only on
 // n, so the result is bitwise the same on every run.
-#include "cuda/kernel_api.h"
+#include "cuda/kernels/block_reduce.cuh"
 
 namespace heatmark::HM_BACKEND {
 
 inline constexpr int kReduceThreads = 256;
 inline constexpr int64_t kChunk = 8192;  // elements per block in phase 1
-
-// Sum of v over the 32 lanes of a warp; the result is valid in lane 0.
-__device__ inline float warp_sum(float v) {
-  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_down_sync(0xffffffffu, v, offset);
-  return v;
-}
-
-// Sum of v over the block; the result is valid in thread 0. Called once per kernel.
-__device__ inline float block_sum(float v) {
-  __shared__ float warp_sums[kReduceThreads / 32];
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  v = warp_sum(v);
-  if (lane == 0) warp_sums[warp] = v;
-  __syncthreads();
-  v = threadIdx.x < kReduceThreads / 32 ? warp_sums[threadIdx.x] : 0.0f;
-  if (warp == 0) v = warp_sum(v);
-  return v;
-}
 
 // out[b] = scale * sum(x[b*chunk, min(n, (b+1)*chunk)))
 __global__ void sum_chunks_kernel(const float* __restrict__ x, int64_t n, int64_t chunk, float scale,
@@ -39,13 +21,24 @@ __global__ void sum_chunks_kernel(const float* __restrict__ x, int64_t n, int64_
   const int64_t end = begin + chunk < n ? begin + chunk : n;
   float v = 0.0f;
   for (int64_t i = begin + threadIdx.x; i < end; i += kReduceThreads) v += x[i];
-  v = block_sum(v);
+  v = block_sum<kReduceThreads>(v);
   if (threadIdx.x == 0) out[blockIdx.x] = scale * v;
 }
 
 __global__ void broadcast_scalar_kernel(const float* __restrict__ g, float scale, float* __restrict__ y, int64_t n) {
   const float value = scale * g[0];
   for (int64_t i = global_thread_index(); i < n; i += grid_stride()) y[i] = value;
+}
+
+// gsum[c] += sum over n, p of g[n, c, p] for g (N, C, P): one block per channel.
+__global__ void channel_sum_accumulate_kernel(const float* __restrict__ g, int64_t N, int64_t C, int64_t P,
+                                              float* __restrict__ gsum) {
+  const int64_t c = blockIdx.x;
+  float v = 0.0f;
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t p = threadIdx.x; p < P; p += kReduceThreads) v += g[(n * C + c) * P + p];
+  v = block_sum<kReduceThreads>(v);
+  if (threadIdx.x == 0) gsum[c] += v;
 }
 
 int64_t sum_workspace_floats(int64_t n) {
@@ -62,6 +55,12 @@ void sum_forward(const float* x, int64_t n, float scale, float* workspace, float
   }
   launch(sum_chunks_kernel, static_cast<unsigned>(chunks), kReduceThreads, 0, s, x, n, kChunk, 1.0f, workspace);
   launch(sum_chunks_kernel, 1, kReduceThreads, 0, s, static_cast<const float*>(workspace), chunks, chunks, scale, out);
+}
+
+void channel_sum_accumulate(const float* g, int64_t N, int64_t C, int64_t P, float* gsum, StreamHandle stream) {
+  if (C > 0)
+    launch(channel_sum_accumulate_kernel, static_cast<unsigned>(C), kReduceThreads, 0, static_cast<cudaStream_t>(stream),
+           g, N, C, P, gsum);
 }
 
 void broadcast_scalar(const float* g, float scale, float* y, int64_t n, StreamHandle stream) {

@@ -88,6 +88,8 @@ struct launch {
     static_assert(sizeof...(Params) == sizeof...(Args), "launch: wrong number of kernel arguments");
     LaunchInfo info;
     info.kernel = function_name(reinterpret_cast<const void*>(kernel));
+    // Demangled function templates carry their return type; kernels all return void.
+    if (info.kernel.starts_with("void ")) info.kernel.erase(0, 5);
     info.where = std::string(where.file_name()) + ":" + std::to_string(where.line()) + " (" +
                  where.function_name() + ")";
     info.grid = grid;

@@ -96,10 +96,9 @@ void conv2d_backward_bias(const Conv2dShape& s, const T* gy, T* gb) {
 }
 
 // The float CPU path: blocked lowering onto OpenBLAS sgemm (conv2d_gemm.cpp).
-// Same contracts as above.
+// Same contracts as above. The bias gradient is channel_sum_accumulate (reduce.h).
 void conv2d_forward_gemm(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y);
 void conv2d_backward_data_gemm(const Conv2dShape& s, const float* gy, const float* w, float* gx);
 void conv2d_backward_weight_gemm(const Conv2dShape& s, const float* x, const float* gy, float* gw);
-void conv2d_backward_bias_fast(const Conv2dShape& s, const float* gy, float* gb);
 
 }  // namespace heatmark::cpu

@@ -186,16 +186,4 @@ void conv2d_backward_weight_gemm(const Conv2dShape& s, const float* x, const flo
   });
 }
 
-void conv2d_backward_bias_fast(const Conv2dShape& s, const float* gy, float* gb) {
-  const int64_t pixels = s.OH * s.OW;
-  parallel_items(s.C_out, [&](int64_t co) {
-    double acc = 0;
-    for (int64_t n = 0; n < s.N; ++n) {
-      const float* g = gy + (n * s.C_out + co) * pixels;
-      for (int64_t p = 0; p < pixels; ++p) acc += g[p];
-    }
-    gb[co] += static_cast<float>(acc);
-  });
-}
-
 }  // namespace heatmark::cpu

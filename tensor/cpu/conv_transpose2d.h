@@ -93,4 +93,11 @@ void conv_transpose2d_backward_bias(const ConvTranspose2dShape& s, const T* gy, 
   }
 }
 
+// The float CPU path (conv_transpose2d_gemm.cpp); same contracts. The bias
+// gradient is channel_sum_accumulate (reduce.h).
+void conv_transpose2d_forward_gemm(const ConvTranspose2dShape& s, const float* x, const float* w, const float* b,
+                                   float* y);
+void conv_transpose2d_backward_data_gemm(const ConvTranspose2dShape& s, const float* gy, const float* w, float* gx);
+void conv_transpose2d_backward_weight_gemm(const ConvTranspose2dShape& s, const float* x, const float* gy, float* gw);
+
 }  // namespace heatmark::cpu

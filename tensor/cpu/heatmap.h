@@ -29,7 +29,7 @@
 //     centre of the map;
 //   - beta too large narrows the peak below a pixel, and the expectation snaps
 //     towards pixel centres (an argmax).
-// The default kDefaultSoftArgmaxBeta = 20 sits between: the far-field share
+// The default kDefaultSoftArgmaxBeta = 20 (op_shapes.h) sits between: the far-field share
 // is 36864 / e^20 ~ 1e-4, and sigma / sqrt(20) = 0.67 px keeps sub-pixel
 // precision (a rendered Gaussian comes back within 0.05 px; tested). It is
 // also the value the reference PyTorch trainer found best (1.67 mm; beta 10
@@ -42,8 +42,6 @@
 #include "tensor/parallel.h"
 
 namespace heatmark::cpu {
-
-inline constexpr double kDefaultSoftArgmaxBeta = 20.0;
 
 // coords (N, K, 2) as (x, y) in heatmap pixels, visibility (N, K) ->
 // target (N, K, H, W), weight (N, K).

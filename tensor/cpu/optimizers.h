@@ -13,8 +13,10 @@
 //   g' = scale g + wd p;  buf = mu buf + g';  p -= lr buf
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "tensor/parallel.h"
 
@@ -23,18 +25,20 @@ namespace heatmark::cpu {
 struct AdamOptions {
   double lr = 1e-3, beta1 = 0.9, beta2 = 0.999, eps = 1e-8, weight_decay = 0;
   bool decoupled = false;  // AdamW
-  int64_t step = 1;        // the step being taken, from 1
 };
+
+// 1 - beta^t: the bias correction of a moment after step t (t >= 1).
+inline double bias_correction(double beta, int64_t step) { return 1 - std::pow(beta, static_cast<double>(step)); }
 
 struct SgdOptions {
   double lr = 1e-2, momentum = 0.9, weight_decay = 0;
   bool first_step = true;  // the momentum buffer starts as the gradient
 };
 
+// c1, c2: bias_correction(beta1, t) and bias_correction(beta2, t).
 template <typename T>
-void adam_update(const AdamOptions& o, double grad_scale, T* p, const T* g, T* m, T* v, int64_t n) {
-  const double c1 = 1 - std::pow(o.beta1, static_cast<double>(o.step));
-  const double c2 = 1 - std::pow(o.beta2, static_cast<double>(o.step));
+void adam_update(const AdamOptions& o, double c1, double c2, double grad_scale, T* p, const T* g, T* m, T* v,
+                 int64_t n) {
   parallel_for(0, n, 1 << 14, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       double param = p[i];

@@ -35,4 +35,16 @@ double mean_all(const T* x, int64_t n) {
   return n == 0 ? 0.0 : sum_all(x, n) / static_cast<double>(n);
 }
 
+// gsum[c] += sum over n and p of g[n, c, p] for g (N, C, P), in double per
+// channel: bias gradients.
+template <typename T>
+void channel_sum_accumulate(const T* g, int64_t N, int64_t C, int64_t P, T* gsum) {
+  parallel_items(C, [&](int64_t c) {
+    double acc = 0;
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t p = 0; p < P; ++p) acc += g[(n * C + c) * P + p];
+    gsum[c] += static_cast<T>(acc);
+  });
+}
+
 }  // namespace heatmark::cpu

@@ -3,11 +3,15 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "autograd/gradcheck.h"
 #include "cuda/info.h"
+#if HEATMARK_HAS_CUDA
+#include "cuda/vendor/vendor.h"
+#endif
 #include "tensor/error.h"
 #include "tensor/philox.h"
 
@@ -20,24 +24,60 @@ std::string OpCase::describe() const {
   return s;
 }
 
+bool OpCase::differentiable() const {
+  for (const InputSpec& in : inputs)
+    if (in.differentiable) return true;
+  return false;
+}
+
 const OpFamily& family(const std::string& op) {
   for (const OpFamily& f : registry())
     if (f.op == op) return f;
   fail("op harness: no op named '{}' is registered", op);
 }
 
-std::vector<Device> backends() {
-  std::vector<Device> devices{Device::cpu(), Device::emu()};
-  if (cuda::device_count() > 0) devices.push_back(Device::cuda(0));
-  return devices;
+std::string Backend::name() const {
+  return device.str() + (device.is_cuda() && provider == kernels::KernelProvider::Vendor ? " vendor" : "");
 }
 
-std::vector<Device> backends_for(const OpFamily& family) {
-  if (!family.gpu_kernels) return {Device::cpu()};
+std::vector<Backend> backends() {
+  std::vector<Backend> all{{Device::cpu()}, {Device::emu()}};
+  if (cuda::device_count() > 0) {
+    all.push_back({Device::cuda(0), kernels::KernelProvider::HandWritten});
+    all.push_back({Device::cuda(0), kernels::KernelProvider::Vendor});
+  }
+  return all;
+}
+
+std::vector<Backend> backends_for(const OpFamily& family) {
+  if (!family.gpu_kernels) return {{Device::cpu()}};
   return backends();
 }
 
 namespace {
+
+// Selects the backend's kernels while alive; vendor kernels run in plain fp32
+// (no TF32) so that they can be held to the same tolerances.
+class BackendScope {
+ public:
+  explicit BackendScope(const Backend& b) : previous_(kernels::kernel_provider()) {
+    kernels::set_kernel_provider(b.provider);
+#if HEATMARK_HAS_CUDA
+    previous_tf32_ = vendor::allow_tf32();
+    vendor::set_allow_tf32(false);
+#endif
+  }
+  ~BackendScope() {
+    kernels::set_kernel_provider(previous_);
+#if HEATMARK_HAS_CUDA
+    vendor::set_allow_tf32(previous_tf32_);
+#endif
+  }
+
+ private:
+  kernels::KernelProvider previous_;
+  bool previous_tf32_ = true;
+};
 
 // Values for input `index` of a case, from the seed. Each input gets its own
 // Philox stream so adding an input never changes the others.
@@ -48,9 +88,10 @@ DoubleVector draw(const InputSpec& spec, uint64_t seed, uint64_t stream) {
     const float u = philox_uniform(w.v[0]), sign_u = philox_uniform(w.v[1]);
     float x = 0;
     switch (spec.init) {
-      case Init::Uniform: x = 2.0f * u - 1.0f; break;
+      case Init::Uniform: x = static_cast<float>(spec.low + (spec.high - spec.low) * u); break;
       case Init::AwayFromZero: x = (0.2f + 0.8f * u) * (sign_u < 0.5f ? -1.0f : 1.0f); break;
       case Init::Positive: x = 0.5f + u; break;
+      case Init::Mask: x = u < 0.75f ? 1.0f : 0.0f; break;
     }
     v[i] = static_cast<double>(x);  // exactly representable in float: both paths see the same values
   }
@@ -101,17 +142,19 @@ std::vector<Tensor> make_tensors(const OpCase& c, const std::vector<DoubleVector
 
 }  // namespace
 
-CheckResult check_forward(const OpCase& c, Device device, uint64_t seed) {
+CheckResult check_forward(const OpCase& c, const Backend& backend, uint64_t seed) {
+  const BackendScope scope(backend);
+  const Device device = backend.device;
   const std::vector<DoubleVector> inputs = draw_inputs(c, seed);
   const DoubleVector expected = c.reference(inputs);
   const Tensor y = c.run(make_tensors(c, inputs, device, false));
   if (y.numel() != static_cast<int64_t>(expected.size()))
-    return {false, fmt::format("{} on {}: output has {} elements, reference {}", c.describe(), device.str(),
+    return {false, fmt::format("{} on {}: output has {} elements, reference {}", c.describe(), backend.name(),
                                y.numel(), expected.size())};
   const double error = normalised_error(to_doubles(y), expected);
   if (!(error <= c.forward_tolerance))
     return {false, fmt::format("{} on {}: forward normalised error {:.3g} > tolerance {:.1g}", c.describe(),
-                               device.str(), error, c.forward_tolerance)};
+                               backend.name(), error, c.forward_tolerance)};
   return {};
 }
 
@@ -141,7 +184,9 @@ CheckResult check_reference_gradients(const OpCase& c, uint64_t seed) {
   return {};
 }
 
-CheckResult check_backward(const OpCase& c, Device device, uint64_t seed) {
+CheckResult check_backward(const OpCase& c, const Backend& backend, uint64_t seed) {
+  const BackendScope scope(backend);
+  const Device device = backend.device;
   const std::vector<DoubleVector> inputs = draw_inputs(c, seed);
   std::vector<Tensor> tensors = make_tensors(c, inputs, device, true);
   const Tensor y = c.run(tensors);
@@ -151,16 +196,49 @@ CheckResult check_backward(const OpCase& c, Device device, uint64_t seed) {
   for (size_t i = 0; i < c.inputs.size(); ++i) {
     if (!c.inputs[i].differentiable) continue;
     if (!tensors[i].grad().defined())
-      return {false, fmt::format("{} on {}: no gradient reached '{}'", c.describe(), device.str(), c.inputs[i].name)};
+      return {false, fmt::format("{} on {}: no gradient reached '{}'", c.describe(), backend.name(), c.inputs[i].name)};
     const double error = normalised_error(to_doubles(tensors[i].grad()), expected[i]);
     if (!(error <= c.backward_tolerance))
       return {false, fmt::format("{} on {}: gradient of '{}' normalised error {:.3g} > tolerance {:.1g}",
-                                 c.describe(), device.str(), c.inputs[i].name, error, c.backward_tolerance)};
+                                 c.describe(), backend.name(), c.inputs[i].name, error, c.backward_tolerance)};
   }
   return {};
 }
 
-PerfResult measure(const OpCase& c, Device device, int repeats) {
+CheckResult check_deterministic(const OpCase& c, const Backend& backend, uint64_t seed) {
+  const BackendScope scope(backend);
+  const Device device = backend.device;
+  const std::vector<DoubleVector> inputs = draw_inputs(c, seed);
+  // Everything one run produces, as raw floats: the output, then each input's
+  // gradient, then each input's final value (optimizers update in place).
+  auto run_once = [&] {
+    std::vector<Tensor> tensors = make_tensors(c, inputs, device, c.differentiable());
+    const Tensor y = c.run(tensors);
+    std::vector<float> all = y.to_vector();
+    if (y.requires_grad()) {
+      y.backward(to_tensor(draw_output_gradient(y.numel(), seed), y.shape(), device));
+      for (const Tensor& t : tensors)
+        if (t.grad().defined()) {
+          const std::vector<float> g = t.grad().to_vector();
+          all.insert(all.end(), g.begin(), g.end());
+        }
+    }
+    for (const Tensor& t : tensors) {
+      const std::vector<float> v = t.to_vector();
+      all.insert(all.end(), v.begin(), v.end());
+    }
+    return all;
+  };
+  const std::vector<float> first = run_once(), second = run_once();
+  if (first.size() != second.size() ||
+      std::memcmp(first.data(), second.data(), first.size() * sizeof(float)) != 0)
+    return {false, fmt::format("{} on {}: two runs on the same inputs differ", c.describe(), backend.name())};
+  return {};
+}
+
+PerfResult measure(const OpCase& c, const Backend& backend, int repeats) {
+  const BackendScope scope(backend);
+  const Device device = backend.device;
   using Clock = std::chrono::steady_clock;
   const std::vector<DoubleVector> inputs = draw_inputs(c, 1);
   std::vector<double> forward_ms, backward_ms;
@@ -169,7 +247,7 @@ PerfResult measure(const OpCase& c, Device device, int repeats) {
     const auto t0 = Clock::now();
     const Tensor y = c.run(tensors);
     const auto t1 = Clock::now();
-    y.backward(Tensor::ones(y.shape(), device));
+    if (y.requires_grad()) y.backward(Tensor::ones(y.shape(), device));
     const auto t2 = Clock::now();
     if (r == 0) continue;
     forward_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tensor/device.h"
+#include "tensor/kernels.h"
 #include "tensor/tensor.h"
 
 namespace heatmark::harness {
@@ -25,9 +26,10 @@ using DoubleVector = std::vector<double>;
 
 // How an input's values are drawn (all from the case seed).
 enum class Init {
-  Uniform,       // uniform in (-1, 1)
+  Uniform,       // uniform in (low, high), by default (-1, 1)
   AwayFromZero,  // |v| in (0.2, 1) with random sign: safe for kinks at 0 (ReLU)
   Positive,      // uniform in (0.5, 1.5): scales, variances
+  Mask,          // 1 with probability 3/4, else 0: visibility flags
 };
 
 struct InputSpec {
@@ -35,6 +37,7 @@ struct InputSpec {
   Shape shape;
   bool differentiable = true;
   Init init = Init::Uniform;
+  double low = -1, high = 1;  // the Uniform range
 };
 
 struct OpCase {
@@ -56,6 +59,7 @@ struct OpCase {
   double backward_tolerance = 1e-9;
 
   std::string describe() const;  // "conv2d [k3 s2 p1] x(2, 3, 7, 9) weight(5, 3, 3, 3)"
+  bool differentiable() const;   // has any differentiable input (else forward-only: targets, optimizers)
 };
 
 struct OpFamily {
@@ -69,26 +73,36 @@ struct OpFamily {
 const std::vector<OpFamily>& registry();
 const OpFamily& family(const std::string& op);
 
+// Where an op runs: a device, and on CUDA which kernels (hand-written or vendor).
+struct Backend {
+  Device device;
+  kernels::KernelProvider provider = kernels::KernelProvider::HandWritten;
+  std::string name() const;  // "cpu", "emu", "cuda:0", "cuda:0 vendor"
+};
+
 // The backends present in this build and on this machine: cpu, emu (the
-// hand-written kernels under the emulator), and cuda when a GPU is present.
-std::vector<Device> backends();
+// hand-written kernels under the emulator), and with a GPU cuda twice, with
+// the hand-written and with the vendor kernels.
+std::vector<Backend> backends();
 // The backends `family` runs on.
-std::vector<Device> backends_for(const OpFamily& family);
+std::vector<Backend> backends_for(const OpFamily& family);
 
 struct CheckResult {
   bool ok = true;
   std::string message;  // what failed, with figures; empty when ok
 };
 
-CheckResult check_forward(const OpCase& c, Device device, uint64_t seed = 1);
+CheckResult check_forward(const OpCase& c, const Backend& backend, uint64_t seed = 1);
 CheckResult check_reference_gradients(const OpCase& c, uint64_t seed = 1);
-CheckResult check_backward(const OpCase& c, Device device, uint64_t seed = 1);
+CheckResult check_backward(const OpCase& c, const Backend& backend, uint64_t seed = 1);
+// Two runs on the same inputs give bitwise identical outputs and gradients.
+CheckResult check_deterministic(const OpCase& c, const Backend& backend, uint64_t seed = 1);
 
 struct PerfResult {
   double forward_ms = 0, backward_ms = 0;
   double forward_gflops = 0, backward_gflops = 0;  // backward counted as 2x the forward flops
 };
 // Median of `repeats` timed runs after one warm-up run.
-PerfResult measure(const OpCase& c, Device device, int repeats);
+PerfResult measure(const OpCase& c, const Backend& backend, int repeats);
 
 }  // namespace heatmark::harness

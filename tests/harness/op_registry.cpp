@@ -9,6 +9,11 @@
 #include "tensor/cpu/batchnorm.h"
 #include "tensor/cpu/concat.h"
 #include "tensor/cpu/conv2d.h"
+#include "tensor/cpu/conv_transpose2d.h"
+#include "tensor/cpu/heatmap.h"
+#include "tensor/cpu/losses.h"
+#include "tensor/cpu/optimizers.h"
+#include "tensor/kernels.h"
 #include "tensor/cpu/elementwise.h"
 #include "tensor/cpu/matmul.h"
 #include "tensor/cpu/reduce.h"
@@ -210,7 +215,6 @@ OpFamily conv2d_family() {
       conv2d_case(1, 1, 181, 181, 2, 3, 1, 1, true), // lowering blocks that split image rows
       conv2d_case(1, 1, 181, 181, 2, 3, 2, 1, false),
   };
-  f.gpu_kernels = false;
   f.perf_cases = {
       conv2d_case(1, 32, 64, 64, 32, 3, 1, 1, false),
       conv2d_case(1, 64, 128, 128, 64, 3, 2, 1, false),
@@ -273,7 +277,6 @@ OpCase batchnorm_case(const Shape& x, bool training) {
 
 OpFamily batchnorm_family(bool training) {
   OpFamily f{training ? "batchnorm2d_train" : "batchnorm2d_eval", {}, {}};
-  f.gpu_kernels = false;
   for (Shape s : {Shape{2, 3, 5, 7}, Shape{1, 4, 3, 3}, Shape{4, 2, 1, 1}, Shape{3, 5, 2, 3}})
     f.cases.push_back(batchnorm_case(s, training));
   f.perf_cases.push_back(batchnorm_case(Shape{4, 32, 64, 64}, training));
@@ -384,6 +387,285 @@ OpFamily concat_family() {
   return f;
 }
 
+// ---- conv_transpose2d -----------------------------------------------------------------
+
+OpCase conv_transpose2d_case(int64_t N, int64_t C_in, int64_t H, int64_t W, int64_t C_out, int64_t k, int stride,
+                             int pad, int output_pad, bool bias) {
+  const ConvTranspose2dShape s = ConvTranspose2dShape::make(N, C_in, H, W, C_out, k, k, stride, pad, output_pad);
+  OpCase c;
+  c.op = "conv_transpose2d";
+  c.params = "k" + std::to_string(k) + " s" + std::to_string(stride) + " p" + std::to_string(pad) +
+             (output_pad ? " op" + std::to_string(output_pad) : "") + (bias ? " bias" : "");
+  c.inputs = {{"x", Shape{N, C_in, H, W}}, {"weight", Shape{C_in, C_out, k, k}}};
+  if (bias) c.inputs.push_back({"bias", Shape{C_out}});
+  c.reference = [s, bias](const Inputs& in) {
+    DoubleVector y(s.N * s.C_out * s.OH * s.OW);
+    cpu::conv_transpose2d_forward(s, in[0].data(), in[1].data(), bias ? in[2].data() : nullptr, y.data());
+    return y;
+  };
+  c.reference_backward = [s, bias](const Inputs& in, const DoubleVector& g) {
+    Grads grads{DoubleVector(in[0].size()), DoubleVector(in[1].size(), 0.0)};
+    cpu::conv_transpose2d_backward_data(s, g.data(), in[1].data(), grads[0].data());
+    cpu::conv_transpose2d_backward_weight(s, in[0].data(), g.data(), grads[1].data());
+    if (bias) {
+      grads.push_back(DoubleVector(s.C_out, 0.0));
+      cpu::conv_transpose2d_backward_bias(s, g.data(), grads[2].data());
+    }
+    return grads;
+  };
+  c.run = [stride, pad, output_pad](const std::vector<Tensor>& t) {
+    return conv_transpose2d(t[0], t[1], t.size() > 2 ? t[2] : Tensor(), stride, pad, output_pad);
+  };
+  c.flops = s.flops();
+  return c;
+}
+
+OpFamily conv_transpose2d_family() {
+  OpFamily f{"conv_transpose2d", {}, {}};
+  f.cases = {
+      conv_transpose2d_case(2, 3, 5, 4, 4, 4, 2, 1, 0, true),   // the x2 upsampling of the deconv head
+      conv_transpose2d_case(1, 5, 3, 3, 3, 3, 2, 1, 1, false),  // 3x3 with output padding: exactly x2
+      conv_transpose2d_case(2, 2, 4, 3, 5, 2, 2, 0, 0, true),   // 2x2 stride 2: no overlap
+      conv_transpose2d_case(1, 4, 6, 5, 3, 3, 1, 1, 0, true),   // stride 1
+      conv_transpose2d_case(1, 17, 4, 4, 9, 4, 2, 1, 0, false), // odd channel counts
+  };
+  f.perf_cases = {conv_transpose2d_case(1, 64, 48, 48, 64, 4, 2, 1, 0, false)};
+  return f;
+}
+
+// ---- landmark heatmaps ------------------------------------------------------------------
+
+// Coordinates in heatmap pixels spread a little beyond the map, so some are outside it.
+InputSpec landmark_coordinates(int64_t N, int64_t K, double extent) {
+  return {"coords", Shape{N, K, 2}, false, Init::Uniform, -0.15 * extent, 1.15 * extent};
+}
+
+OpCase heatmap_render_case(int64_t N, int64_t K, int64_t H, int64_t W, double sigma) {
+  const HeatmapShape s{N, K, H, W};
+  OpCase c;
+  c.op = "heatmap_render";
+  c.params = "sigma " + std::to_string(sigma).substr(0, 4);
+  c.inputs = {landmark_coordinates(N, K, static_cast<double>(std::max(H, W))), {"visibility", Shape{N, K}, false, Init::Mask}};
+  c.reference = [s, sigma](const Inputs& in) {
+    DoubleVector out(s.N * s.K * s.H * s.W + s.N * s.K);  // targets, then weights
+    cpu::render_gaussian_heatmaps(s, in[0].data(), in[1].data(), sigma, out.data(), out.data() + s.N * s.K * s.H * s.W);
+    return out;
+  };
+  c.run = [H, W, sigma](const std::vector<Tensor>& t) {
+    const kernels::HeatmapTargets out = kernels::render_gaussian_heatmaps(t[0], t[1], H, W, static_cast<float>(sigma));
+    return kernels::concat_channels({out.target.reshape({1, -1, 1, 1}), out.weight.reshape({1, -1, 1, 1})});
+  };
+  c.flops = 10.0 * N * K * H * W;
+  c.forward_tolerance = 1e-11;
+  return c;
+}
+
+OpFamily heatmap_render_family() {
+  OpFamily f{"heatmap_render", {}, {}};
+  f.cases = {heatmap_render_case(2, 3, 16, 12, 3.0), heatmap_render_case(1, 19, 24, 20, 2.0),
+             heatmap_render_case(3, 1, 7, 9, 1.5)};
+  f.perf_cases = {heatmap_render_case(4, 19, 192, 192, 3.0)};
+  return f;
+}
+
+OpCase soft_argmax_case(int64_t N, int64_t K, int64_t H, int64_t W, double beta) {
+  const HeatmapShape s{N, K, H, W};
+  OpCase c;
+  c.op = "soft_argmax";
+  c.params = "beta " + std::to_string(static_cast<int>(beta));
+  c.inputs = {{"heatmaps", Shape{N, K, H, W}}};
+  c.reference = [s, beta](const Inputs& in) {
+    DoubleVector coords(s.N * s.K * 2);
+    cpu::soft_argmax_forward(s, in[0].data(), beta, coords.data());
+    return coords;
+  };
+  c.reference_backward = [s, beta](const Inputs& in, const DoubleVector& g) {
+    DoubleVector coords(s.N * s.K * 2), gh(in[0].size());
+    cpu::soft_argmax_forward(s, in[0].data(), beta, coords.data());
+    cpu::soft_argmax_backward(s, in[0].data(), coords.data(), g.data(), beta, gh.data());
+    return Grads{gh};
+  };
+  c.run = [beta](const std::vector<Tensor>& t) { return soft_argmax(t[0], static_cast<float>(beta)); };
+  c.flops = 8.0 * N * K * H * W;
+  // exp(beta * h) amplifies float rounding of h by beta.
+  c.forward_tolerance = 1e-9;
+  c.backward_tolerance = 1e-8;
+  return c;
+}
+
+OpFamily soft_argmax_family() {
+  OpFamily f{"soft_argmax", {}, {}};
+  f.cases = {soft_argmax_case(2, 3, 8, 9, 20), soft_argmax_case(1, 1, 1, 5, 20), soft_argmax_case(1, 2, 16, 16, 5),
+             soft_argmax_case(2, 1, 33, 7, 20)};
+  f.perf_cases = {soft_argmax_case(4, 19, 192, 192, 20)};
+  return f;
+}
+
+// ---- losses -------------------------------------------------------------------------------
+
+OpCase heatmap_mse_case(int64_t N, int64_t K, int64_t H, int64_t W) {
+  const int64_t maps = N * K, per_map = H * W;
+  OpCase c;
+  c.op = "heatmap_mse";
+  c.inputs = {{"heatmaps", Shape{N, K, H, W}}, {"target", Shape{N, K, H, W}, false}, {"weight", Shape{N, K}, false, Init::Mask}};
+  c.reference = [=](const Inputs& in) {
+    return DoubleVector{cpu::weighted_mse_forward(in[0].data(), in[1].data(), in[2].data(), maps, per_map)};
+  };
+  c.reference_backward = [=](const Inputs& in, const DoubleVector& g) {
+    DoubleVector grad(in[0].size());
+    cpu::weighted_mse_backward(in[0].data(), in[1].data(), in[2].data(), maps, per_map, g[0], grad.data());
+    return Grads{grad, {}, {}};
+  };
+  c.run = [](const std::vector<Tensor>& t) { return heatmap_mse_loss(t[0], t[1], t[2]); };
+  c.flops = 3.0 * maps * per_map;
+  return c;
+}
+
+OpFamily heatmap_mse_family() {
+  OpFamily f{"heatmap_mse", {}, {}};
+  f.cases = {heatmap_mse_case(2, 3, 8, 9), heatmap_mse_case(1, 1, 1, 1), heatmap_mse_case(3, 19, 5, 4)};
+  f.perf_cases = {heatmap_mse_case(4, 19, 192, 192)};
+  return f;
+}
+
+OpCase coordinate_l1_case(int64_t N, int64_t K) {
+  OpCase c;
+  c.op = "coordinate_l1";
+  c.inputs = {{"coords", Shape{N, K, 2}}, {"truth", Shape{N, K, 2}, false}, {"weight", Shape{N, K}, false, Init::Mask}};
+  c.reference = [=](const Inputs& in) {
+    return DoubleVector{cpu::weighted_l1_forward(in[0].data(), in[1].data(), in[2].data(), N * K)};
+  };
+  c.reference_backward = [=](const Inputs& in, const DoubleVector& g) {
+    DoubleVector grad(in[0].size());
+    cpu::weighted_l1_backward(in[0].data(), in[1].data(), in[2].data(), N * K, g[0], grad.data());
+    return Grads{grad, {}, {}};
+  };
+  c.run = [](const std::vector<Tensor>& t) { return coordinate_l1_loss(t[0], t[1], t[2]); };
+  c.flops = 4.0 * N * K;
+  return c;
+}
+
+OpFamily coordinate_l1_family() {
+  OpFamily f{"coordinate_l1", {}, {}};
+  f.cases = {coordinate_l1_case(2, 3), coordinate_l1_case(1, 1), coordinate_l1_case(4, 19)};
+  f.perf_cases = {coordinate_l1_case(64, 29)};
+  return f;
+}
+
+// ---- optimizers ---------------------------------------------------------------------------
+// Inputs: for each of the `shapes`, a parameter, its gradient, and the
+// optimizer states; the output is every parameter and state after one step,
+// flattened and concatenated.
+
+Tensor flat_concat(const std::vector<Tensor>& tensors) {
+  std::vector<Tensor> columns;
+  for (const Tensor& t : tensors) columns.push_back(t.reshape({1, -1, 1, 1}));
+  return kernels::concat_channels(columns);
+}
+
+enum class OptimizerKind { Adam, AdamW, Sgd };
+
+OpCase optimizer_case(OptimizerKind kind, const std::vector<Shape>& shapes, float max_norm) {
+  const int64_t count = static_cast<int64_t>(shapes.size());
+  const int states = kind == OptimizerKind::Sgd ? 1 : 2;
+  const int64_t step = 3;
+  OpCase c;
+  c.op = kind == OptimizerKind::Adam ? "adam" : kind == OptimizerKind::AdamW ? "adamw" : "sgd";
+  c.params = max_norm > 0 ? "clip " + std::to_string(max_norm).substr(0, 3) : "";
+  for (int64_t i = 0; i < count; ++i) {
+    c.inputs.push_back({"p" + std::to_string(i), shapes[i], false});
+    c.inputs.push_back({"g" + std::to_string(i), shapes[i], false});
+    c.inputs.push_back({"m" + std::to_string(i), shapes[i], false, Init::Uniform, -0.1, 0.1});
+    if (states == 2) c.inputs.push_back({"v" + std::to_string(i), shapes[i], false, Init::Uniform, 0.0, 0.01});
+  }
+  const int stride = 2 + states;
+  const AdamHyper adam{1e-2f, 0.9f, 0.999f, 1e-8f, 0.05f, static_cast<float>(cpu::bias_correction(0.9, step)),
+                       static_cast<float>(cpu::bias_correction(0.999, step)), kind == OptimizerKind::AdamW};
+  const SgdHyper sgd{1e-2f, 0.9f, 0.05f, 0};
+  c.reference = [=](const Inputs& in_const) {
+    Inputs in = in_const;
+    double norm_sq = 0;
+    for (int64_t i = 0; i < count; ++i) norm_sq += cpu::squared_norm(in[i * stride + 1].data(), shapes[i].numel());
+    const double norm = std::sqrt(norm_sq);
+    const double scale = max_norm > 0 ? std::min(1.0, max_norm / (norm + 1e-6)) : 1.0;
+    DoubleVector out;
+    for (int64_t i = 0; i < count; ++i) {
+      double* p = in[i * stride].data();
+      const double* g = in[i * stride + 1].data();
+      if (kind == OptimizerKind::Sgd)
+        cpu::sgd_update(cpu::SgdOptions{sgd.lr, sgd.momentum, sgd.weight_decay, false}, scale, p, g,
+                        in[i * stride + 2].data(), shapes[i].numel());
+      else
+        cpu::adam_update(cpu::AdamOptions{adam.lr, adam.beta1, adam.beta2, adam.eps, adam.weight_decay, adam.decoupled != 0},
+                         adam.bias_correction1, adam.bias_correction2, scale, p, g, in[i * stride + 2].data(),
+                         in[i * stride + 3].data(), shapes[i].numel());
+    }
+    for (int64_t i = 0; i < count; ++i)
+      for (int s = 0; s < stride; ++s)
+        if (s != 1) out.insert(out.end(), in[i * stride + s].begin(), in[i * stride + s].end());
+    return out;
+  };
+  c.run = [=](const std::vector<Tensor>& t) {
+    std::vector<Tensor> params, grads, m, v, updated;
+    for (int64_t i = 0; i < count; ++i) {
+      params.push_back(t[i * stride]);
+      grads.push_back(t[i * stride + 1]);
+      m.push_back(t[i * stride + 2]);
+      if (states == 2) v.push_back(t[i * stride + 3]);
+    }
+    Tensor scale;
+    if (max_norm > 0) scale = kernels::gradient_norm(grads, max_norm).narrow(1, 1);
+    if (kind == OptimizerKind::Sgd)
+      kernels::sgd_step(params, grads, m, sgd, scale);
+    else
+      kernels::adam_step(params, grads, m, v, adam, scale);
+    for (int64_t i = 0; i < count; ++i)
+      for (int s = 0; s < stride; ++s)
+        if (s != 1) updated.push_back(t[i * stride + s]);
+    return flat_concat(updated);
+  };
+  int64_t total = 0;
+  for (const Shape& s : shapes) total += s.numel();
+  c.flops = 12.0 * total;
+  return c;
+}
+
+OpFamily optimizer_family(OptimizerKind kind) {
+  OpFamily f{kind == OptimizerKind::Adam ? "adam" : kind == OptimizerKind::AdamW ? "adamw" : "sgd", {}, {}};
+  const std::vector<Shape> small{{5, 3, 3, 3}, {5}, {7, 11}};
+  const std::vector<Shape> large{{70000}, {3}, {33, 17}};  // one tensor spans two chunks
+  f.cases = {optimizer_case(kind, small, 0), optimizer_case(kind, large, 0), optimizer_case(kind, small, 0.5f),
+             optimizer_case(kind, large, 1e6f)};
+  f.perf_cases = {optimizer_case(kind, {{256, 256, 3, 3}, {256}, {128, 128, 3, 3}}, 1.0f)};
+  return f;
+}
+
+OpCase gradient_norm_case(const std::vector<Shape>& shapes, float max_norm) {
+  OpCase c;
+  c.op = "gradient_norm";
+  c.params = "max " + std::to_string(max_norm).substr(0, 4);
+  for (size_t i = 0; i < shapes.size(); ++i) c.inputs.push_back({"g" + std::to_string(i), shapes[i], false});
+  c.reference = [=](const Inputs& in) {
+    double sum = 0;
+    for (const DoubleVector& g : in) sum += cpu::squared_norm(g.data(), static_cast<int64_t>(g.size()));
+    const double norm = std::sqrt(sum);
+    return DoubleVector{norm, max_norm > 0 ? std::min(1.0, max_norm / (norm + 1e-6)) : 1.0};
+  };
+  c.run = [max_norm](const std::vector<Tensor>& t) { return kernels::gradient_norm(t, max_norm); };
+  int64_t total = 0;
+  for (const Shape& s : shapes) total += s.numel();
+  c.flops = 2.0 * total;
+  return c;
+}
+
+OpFamily gradient_norm_family() {
+  OpFamily f{"gradient_norm", {}, {}};
+  f.cases = {gradient_norm_case({{5, 3, 3, 3}, {5}}, 1.0f), gradient_norm_case({{70000}, {3}}, 1e6f),
+             gradient_norm_case({{1}}, 0.0f)};
+  f.perf_cases = {gradient_norm_case({{256, 256, 3, 3}, {256}, {128, 128, 3, 3}}, 1.0f)};
+  return f;
+}
+
 std::vector<OpFamily> build_registry() {
   return {
       elementwise_family("add", add_case),
@@ -399,6 +681,15 @@ std::vector<OpFamily> build_registry() {
       upsample_nearest_family(),
       upsample_bilinear_family(),
       concat_family(),
+      conv_transpose2d_family(),
+      heatmap_render_family(),
+      soft_argmax_family(),
+      heatmap_mse_family(),
+      coordinate_l1_family(),
+      optimizer_family(OptimizerKind::Adam),
+      optimizer_family(OptimizerKind::AdamW),
+      optimizer_family(OptimizerKind::Sgd),
+      gradient_norm_family(),
   };
 }
 

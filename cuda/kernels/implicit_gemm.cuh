@@ -1,0 +1,84 @@
+// A register-blocked, shared-memory tiled GEMM whose operands are generated on
+// the fly by a "problem" object: the engine behind every convolution kernel.
+//
+//   C[m, n] = sum over k in this block's K range of  A(m, k) * B(k, n)
+//
+// The problem supplies
+//   __device__ float a(int64_t m, int64_t k) const;   // e.g. a weight
+//   __device__ float b(int64_t k, int64_t n) const;   // e.g. an input pixel under a filter tap (implicit im2col)
+//   __device__ void store(int64_t m, int64_t n, int split, float value) const;
+// so a convolution never materialises its lowered (im2col) matrix.
+//
+// Tiling: a block of 256 threads computes a 64 x 64 tile of C. Per step of
+// 8 along K it stages a 64 x 8 tile of A and an 8 x 64 tile of B in shared
+// memory (two elements per thread each), then every thread accumulates its
+// 4 x 4 sub-tile in registers: 16 multiply-adds per 8 shared-memory reads.
+// blockIdx.z selects a slice of K (split-K) of length k_split; the problem's
+// store() receives the slice index so partial sums can go to a workspace and
+// be added in a fixed order afterwards (deterministic, no atomics).
+#pragma once
+
+#include "cuda/kernel_api.h"
+
+namespace heatmark::HM_BACKEND {
+
+inline constexpr int kGemmBM = 64, kGemmBN = 64, kGemmBK = 8, kGemmTM = 4, kGemmTN = 4;
+inline constexpr int kGemmThreads = (kGemmBM / kGemmTM) * (kGemmBN / kGemmTN);  // 256
+
+template <typename Problem>
+__global__ void __launch_bounds__(kGemmThreads)
+    implicit_gemm_kernel(Problem problem, int64_t M, int64_t N, int64_t K, int64_t k_split) {
+  __shared__ float a_tile[kGemmBK][kGemmBM];  // A transposed: a_tile[k][m]
+  __shared__ float b_tile[kGemmBK][kGemmBN];
+  const int t = threadIdx.x;
+  const int row = t / (kGemmBN / kGemmTN), col = t % (kGemmBN / kGemmTN);  // this thread's 4x4 sub-tile
+  const int64_t m0 = int64_t(blockIdx.y) * kGemmBM, n0 = int64_t(blockIdx.x) * kGemmBN;
+  const int64_t k_begin = int64_t(blockIdx.z) * k_split;
+  const int64_t k_end = k_begin + k_split < K ? k_begin + k_split : K;
+
+  float acc[kGemmTM][kGemmTN];
+  for (int i = 0; i < kGemmTM; ++i)
+    for (int j = 0; j < kGemmTN; ++j) acc[i][j] = 0.0f;
+
+  for (int64_t k0 = k_begin; k0 < k_end; k0 += kGemmBK) {
+    // Stage the tiles; consecutive threads read consecutive k (for A) and
+    // consecutive n (for B), which are the contiguous axes in memory.
+    for (int e = t; e < kGemmBM * kGemmBK; e += kGemmThreads) {
+      const int mm = e / kGemmBK, kk = e % kGemmBK;
+      const int64_t m = m0 + mm, k = k0 + kk;
+      a_tile[kk][mm] = m < M && k < k_end ? problem.a(m, k) : 0.0f;
+    }
+    for (int e = t; e < kGemmBK * kGemmBN; e += kGemmThreads) {
+      const int kk = e / kGemmBN, nn = e % kGemmBN;
+      const int64_t k = k0 + kk, n = n0 + nn;
+      b_tile[kk][nn] = k < k_end && n < N ? problem.b(k, n) : 0.0f;
+    }
+    __syncthreads();
+    for (int kk = 0; kk < kGemmBK; ++kk) {
+      float a[kGemmTM], b[kGemmTN];
+      for (int i = 0; i < kGemmTM; ++i) a[i] = a_tile[kk][row * kGemmTM + i];
+      for (int j = 0; j < kGemmTN; ++j) b[j] = b_tile[kk][col * kGemmTN + j];
+      for (int i = 0; i < kGemmTM; ++i)
+        for (int j = 0; j < kGemmTN; ++j) acc[i][j] += a[i] * b[j];
+    }
+    __syncthreads();
+  }
+  for (int i = 0; i < kGemmTM; ++i)
+    for (int j = 0; j < kGemmTN; ++j) {
+      const int64_t m = m0 + row * kGemmTM + i, n = n0 + col * kGemmTN + j;
+      if (m < M && n < N) problem.store(m, n, static_cast<int>(blockIdx.z), acc[i][j]);
+    }
+}
+
+// Launches the engine over an M x N output, with K split into `splits` slices.
+template <typename Problem>
+void launch_implicit_gemm(const Problem& problem, int64_t M, int64_t N, int64_t K, int splits, cudaStream_t stream) {
+  if (M == 0 || N == 0) return;
+  int64_t k_split = (K + splits - 1) / splits;
+  k_split = (k_split + kGemmBK - 1) / kGemmBK * kGemmBK;  // whole steps per slice
+  const dim3 grid(static_cast<unsigned>((N + kGemmBN - 1) / kGemmBN), static_cast<unsigned>((M + kGemmBM - 1) / kGemmBM),
+                  static_cast<unsigned>(splits));
+  launch(implicit_gemm_kernel<Problem>, grid, kGemmThreads, 0, stream, problem, M, N, K, k_split < 1 ? 1 : k_split);
+}
+
+}  // namespace heatmark::HM_BACKEND

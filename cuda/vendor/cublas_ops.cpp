@@ -1,0 +1,91 @@
+// cuBLAS path for matmul, loaded with dlopen. cuBLAS is column-major: a
+// row-major (M, N) matrix is the column-major (N, M) matrix of its transpose,
+// so y = a b is computed as y^T = b^T a^T with the operands swapped.
+#include <cublas_v2.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <fmt/format.h>
+
+#include "cuda/runtime/check.h"
+#include "cuda/runtime/stream.h"
+#include "cuda/vendor/dynamic_library.h"
+#include "cuda/vendor/vendor.h"
+#include "tensor/error.h"
+
+namespace heatmark::vendor {
+
+std::string cudnn_version();  // cudnn_ops.cpp
+
+namespace {
+
+#define HM_CUBLAS_FUNCTIONS(X) \
+  X(cublasGetProperty)         \
+  X(cublasCreate_v2)           \
+  X(cublasSetStream_v2)        \
+  X(cublasSetMathMode)         \
+  X(cublasSgemm_v2)
+
+struct Cublas {
+  DynamicLibrary library{{"libcublas.so.13", "libcublas.so"}};
+#define HM_CUBLAS_MEMBER(name) decltype(&::name) name = reinterpret_cast<decltype(&::name)>(library.symbol(#name));
+  HM_CUBLAS_FUNCTIONS(HM_CUBLAS_MEMBER)
+#undef HM_CUBLAS_MEMBER
+};
+
+const Cublas& api() {
+  static std::once_flag once;
+  static std::unique_ptr<Cublas> loaded;
+  std::call_once(once, [] { loaded = std::make_unique<Cublas>(); });
+  return *loaded;
+}
+
+void check(cublasStatus_t status, const char* what) {
+  if (status != CUBLAS_STATUS_SUCCESS) fail("cuBLAS error {} in {}", static_cast<int>(status), what);
+}
+
+#define HM_CUBLAS(call) check(api().call, #call)
+
+cublasHandle_t handle() {
+  int device = 0;
+  HM_CUDA_CHECK(cudaGetDevice(&device));
+  thread_local std::map<int, cublasHandle_t> handles;
+  cublasHandle_t& h = handles[device];
+  if (!h) HM_CUBLAS(cublasCreate_v2(&h));
+  HM_CUBLAS(cublasSetStream_v2(h, cuda::current_stream()));
+  HM_CUBLAS(cublasSetMathMode(h, allow_tf32() ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+  return h;
+}
+
+// Row-major c (M, N) = op(a) (M, K) op(b) (K, N), leading dimensions of the stored matrices.
+void gemm_row_major(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* a, int64_t lda, const float* b,
+                    int64_t ldb, float* c, int64_t ldc) {
+  const float one = 1.0f, zero = 0.0f;
+  HM_CUBLAS(cublasSgemm_v2(handle(), tb ? CUBLAS_OP_T : CUBLAS_OP_N, ta ? CUBLAS_OP_T : CUBLAS_OP_N,
+                           static_cast<int>(N), static_cast<int>(M), static_cast<int>(K), &one, b,
+                           static_cast<int>(ldb), a, static_cast<int>(lda), &zero, c, static_cast<int>(ldc)));
+}
+
+}  // namespace
+
+std::string versions() {
+  int major = 0, minor = 0, patch = 0;
+  HM_CUBLAS(cublasGetProperty(MAJOR_VERSION, &major));
+  HM_CUBLAS(cublasGetProperty(MINOR_VERSION, &minor));
+  HM_CUBLAS(cublasGetProperty(PATCH_LEVEL, &patch));
+  return fmt::format("{}, cuBLAS {}.{}.{}", cudnn_version(), major, minor, patch);
+}
+
+void matmul_forward(const float* a, const float* b, float* y, int64_t M, int64_t K, int64_t N) {
+  if (M && N) gemm_row_major(false, false, M, N, K, a, K, b, N, y, N);
+}
+
+void matmul_backward(const float* a, const float* b, const float* gy, float* ga, float* gb, int64_t M, int64_t K,
+                     int64_t N) {
+  if (ga && M && K) gemm_row_major(false, true, M, K, N, gy, N, b, N, ga, K);  // ga = gy b^T
+  if (gb && K && N) gemm_row_major(true, false, K, N, M, a, K, gy, N, gb, N);  // gb = a^T gy
+}
+
+}  // namespace heatmark::vendor

@@ -1,0 +1,48 @@
+// The vendor baselines: cuDNN for convolutions and batch norm, cuBLAS for
+// matmul, selected at run time with --kernels vendor (tensor/kernels.h) on
+// CUDA devices. They are a speed reference for the hand-written kernels and
+// a fallback. The libraries are loaded on first use (dlopen).
+//
+// Same contracts as the hand-written launchers (cuda/kernels/launchers.inc):
+// buffers on the current device, work on the current stream, data gradients
+// written, parameter gradients accumulated.
+#pragma once
+
+#include <string>
+
+#include "tensor/op_shapes.h"
+
+namespace heatmark::vendor {
+
+// "cuDNN 9.x.y, cuBLAS 13.x.y"; throws heatmark::Error if a library is missing.
+// Needs no GPU.
+std::string versions();
+
+// TF32 tensor cores for cuDNN convolutions and cuBLAS (default on, like
+// PyTorch's cuDNN default); off gives plain fp32, as the parity tests use.
+void set_allow_tf32(bool allow);
+bool allow_tf32();
+
+void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y);
+void conv2d_backward_data(const Conv2dShape& s, const float* gy, const float* w, float* gx);
+void conv2d_backward_weight(const Conv2dShape& s, const float* x, const float* gy, float* gw);  // +=
+void conv2d_backward_bias(const Conv2dShape& s, const float* gy, float* gb);                     // +=
+// y[n, c, p] += bias[c] for y (N, C, P).
+void add_channel_bias(float* y, const float* bias, int64_t N, int64_t C, int64_t P);
+
+void batchnorm_forward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* beta, float* y,
+                             float* save_mean, float* save_invstd, float* running_mean, float* running_var,
+                             float momentum, float eps);
+void batchnorm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+                            const float* running_mean, const float* running_var, float eps, float* y);
+// Training-mode backward; ggamma, gbeta +=.
+void batchnorm_backward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
+                              const float* save_invstd, const float* gy, float eps, float* gx, float* ggamma,
+                              float* gbeta);
+
+// y (M, N) = a (M, K) b (K, N), row-major; ga, gb (either may be null) written.
+void matmul_forward(const float* a, const float* b, float* y, int64_t M, int64_t K, int64_t N);
+void matmul_backward(const float* a, const float* b, const float* gy, float* ga, float* gb, int64_t M, int64_t K,
+                     int64_t N);
+
+}  // namespace heatmark::vendor
