@@ -1,0 +1,109 @@
+// The heatmark command line, run as a child process: outputs, exit codes,
+// and one-line errors for bad files.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "hrnet/model_file.h"
+#include "tests/timm_state_dict.h"
+
+using namespace heatmark;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int status;
+  std::string output;  // stdout and stderr
+};
+
+Result run_cli(const std::string& args) {
+  const std::string command = std::string(HEATMARK_CLI) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string templ = (fs::temp_directory_path() / "heatmark-cli-XXXXXX").string();
+    path = ::mkdtemp(templ.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+}  // namespace
+
+TEST_CASE("cli: import-timm makes a model file that inspect describes") {
+  TempDir dir;
+  HRNetConfig timm = hrnet_preset("hrnet_w18_small");
+  timm.use_imagenet_input();
+  testing::write_timm_file(dir / "timm.safetensors", timm, 5);
+  const Result imported = run_cli("import-timm " + dir / "timm.safetensors" + " --model hrnet_w18_small --landmarks 19 --input-size 256 --out " +
+                                  dir / "model.safetensors");
+  INFO(imported.output);
+  CHECK(imported.status == 0);
+  CHECK(imported.output.find("shape-mismatched 0") != std::string::npos);
+  CHECK(imported.output.find("head.final.weight") != std::string::npos);  // reported as missing (new)
+
+  const Result inspected = run_cli("inspect " + dir / "model.safetensors");
+  INFO(inspected.output);
+  CHECK(inspected.status == 0);
+  CHECK(inspected.output.find("hrnet_w18_small with the simple head") != std::string::npos);
+  CHECK(inspected.output.find("input: 3 channels, 256x256 (heatmaps 64x64)") != std::string::npos);
+  CHECK(inspected.output.find("landmarks: 19") != std::string::npos);
+  CHECK(inspected.output.find("widths 16/32/64/128") != std::string::npos);
+  CHECK(inspected.output.find("parameters: " + std::to_string(load_model(dir / "model.safetensors")->parameter_count())) !=
+        std::string::npos);
+}
+
+TEST_CASE("cli: import-timm refuses weights of another width, after printing the report") {
+  TempDir dir;
+  HRNetConfig w18 = hrnet_preset("hrnet_w18");
+  w18.use_imagenet_input();
+  testing::write_timm_file(dir / "w18.safetensors", w18, 5);
+  const Result r = run_cli("import-timm " + dir / "w18.safetensors" + " --model hrnet_w18_small --out " + dir / "m.safetensors");
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.find("does not fit hrnet_w18_small") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "m.safetensors"));
+}
+
+TEST_CASE("cli: a corrupted or truncated model file gives a one-line error and status 1") {
+  TempDir dir;
+  HRNetConfig c = hrnet_preset("hrnet_w18_small");
+  c.input_size = 64;
+  HRNet model(c);
+  save_model(model, dir / "good.safetensors");
+  const std::string bytes = [&] {
+    std::ifstream in(dir / "good.safetensors", std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  std::ofstream(dir / "truncated.safetensors", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  std::string corrupted = bytes;
+  corrupted[12] = '!';  // inside the JSON header
+  std::ofstream(dir / "corrupted.safetensors", std::ios::binary) << corrupted;
+  std::ofstream(dir / "text.safetensors") << "this is not a model";
+
+  for (const char* name : {"truncated.safetensors", "corrupted.safetensors", "text.safetensors", "missing.safetensors"}) {
+    const Result r = run_cli(std::string("inspect ") + dir / name);
+    INFO(name, ": ", r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.starts_with("heatmark: error: "));
+    CHECK(r.output.find(name) != std::string::npos);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  }
+  CHECK(run_cli("inspect " + dir / "good.safetensors").status == 0);
+}
