@@ -19,11 +19,20 @@ namespace heatmark {
 
 namespace {
 
-void* emu_raw_allocate(size_t bytes) { return std::aligned_alloc(256, (bytes + 255) / 256 * 256); }
-void emu_raw_free(void* p) { std::free(p); }
+// Host memory, 256-byte aligned (as cudaMalloc; a multiple of the CPU's 64).
+void* host_raw_allocate(size_t bytes) { return std::aligned_alloc(256, (bytes + 255) / 256 * 256); }
+void host_raw_free(void* p) { std::free(p); }
 
 CachingAllocator& emu_allocator() {
-  static CachingAllocator allocator("emu", emu_raw_allocate, emu_raw_free);
+  static CachingAllocator allocator("emu", host_raw_allocate, host_raw_free);
+  return allocator;
+}
+
+// CPU tensors are cached too: a training step frees and reallocates the same
+// activation sizes, and fresh large blocks from the system cost page faults
+// and zeroing every time.
+CachingAllocator& cpu_allocator() {
+  static CachingAllocator allocator("cpu", host_raw_allocate, host_raw_free);
   return allocator;
 }
 
@@ -53,6 +62,7 @@ CachingAllocator& cuda_allocator(int index) {
 #endif
 
 CachingAllocator& allocator_for(Device device) {
+  if (device.is_cpu()) return cpu_allocator();
   if (device.is_emu()) return emu_allocator();
 #if HEATMARK_HAS_CUDA
   if (device.is_cuda()) {

@@ -1,6 +1,7 @@
-// Memory on the non-CPU devices: allocation through a caching allocator per
-// device, statistics, and copies between any two devices.
-//   Emu      host memory (256-byte aligned, like cudaMalloc), always available.
+// Memory on every device: allocation through a caching allocator per device,
+// statistics, and copies between any two devices.
+//   CPU      host memory, 256-byte aligned (cached: see device_memory.cpp).
+//   Emu      host memory, 256-byte aligned like cudaMalloc, always available.
 //   CUDA:i   GPU memory, when CUDA is built in and the GPU exists.
 #pragma once
 

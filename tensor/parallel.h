@@ -13,14 +13,18 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 
 namespace heatmark {
 
 // Number of threads the CPU backend uses (default: OMP_NUM_THREADS or all cores).
 int num_threads();
 void set_num_threads(int threads);
-// Pins OpenBLAS to one thread. Called once, automatically, by num_threads().
+// Pins OpenBLAS to one thread and makes sure it uses the CPU's vector units.
+// Called once, automatically, by num_threads().
 void init_cpu_runtime();
+// The OpenBLAS kernel set in use ("SkylakeX", "Haswell", ...).
+std::string blas_kernels();
 
 // Calls body(lo, hi) on disjoint chunks that cover [begin, end), in parallel.
 // Each chunk holds at least `grain` indices (except the last); the chunking

@@ -2,15 +2,20 @@
 
 #include <cblas.h>
 
+#include <cstdlib>
+
 #include "autograd/ops.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
 
 using namespace heatmark;
 
-TEST_CASE("parallel: OpenBLAS is pinned to one thread; our pool does the parallelism") {
+TEST_CASE("parallel: OpenBLAS is pinned to one thread and uses the CPU's vector units") {
   init_cpu_runtime();
   CHECK(openblas_get_num_threads() == 1);
+  // Not the SSE3 fallback OpenBLAS picks for CPU models it does not know.
+  if (!std::getenv("OPENBLAS_CORETYPE") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    CHECK(blas_kernels() != "Prescott");
   std::vector<int> hits(1000, 0);
   parallel_for(0, 1000, 7, [&](int64_t lo, int64_t hi) {
     CHECK(hi - lo <= 7);

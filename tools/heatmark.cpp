@@ -35,7 +35,8 @@ std::string version_text() {
     cuda += std::string("\nvendor kernels: unavailable (") + e.what() + ")";
   }
 #endif
-  return fmt::format("heatmark {}\n{}\nCPU threads: {}", HEATMARK_VERSION, cuda, num_threads());
+  return fmt::format("heatmark {}\n{}\nCPU threads: {}, OpenBLAS kernels: {}", HEATMARK_VERSION, cuda, num_threads(),
+                     blas_kernels());
 }
 
 struct BenchOpsOptions {
