@@ -88,6 +88,8 @@ void HRNetConfig::validate() const {
   HM_CHECK(input_mean.size() == static_cast<size_t>(in_channels) && input_std.size() == input_mean.size(),
            "model config: input_mean and input_std need {} values each", in_channels);
   for (float s : input_std) HM_CHECK(s > 0, "model config: input_std values must be positive, got {}", s);
+  HM_CHECK(soft_argmax_beta > 0 && target_sigma > 0, "model config: soft_argmax_beta {} and target_sigma {} must be positive",
+           soft_argmax_beta, target_sigma);
 }
 
 nlohmann::json to_json(const HRNetConfig& c) {
@@ -106,7 +108,10 @@ nlohmann::json to_json(const HRNetConfig& c) {
           {"landmark_names", c.landmark_names},
           {"input_size", c.input_size},
           {"input_mean", c.input_mean},
-          {"input_std", c.input_std}};
+          {"input_std", c.input_std},
+          {"stretch", c.stretch},
+          {"soft_argmax_beta", c.soft_argmax_beta},
+          {"target_sigma", c.target_sigma}};
 }
 
 HRNetConfig config_from_json(const nlohmann::json& j) {
@@ -136,6 +141,10 @@ HRNetConfig config_from_json(const nlohmann::json& j) {
     c.input_size = field("input_size").get<int64_t>();
     c.input_mean = field("input_mean").get<std::vector<float>>();
     c.input_std = field("input_std").get<std::vector<float>>();
+    // Inference settings (files from before they were recorded keep the defaults).
+    c.stretch = j.value("stretch", c.stretch);
+    c.soft_argmax_beta = j.value("soft_argmax_beta", c.soft_argmax_beta);
+    c.target_sigma = j.value("target_sigma", c.target_sigma);
   } catch (const nlohmann::json::exception& e) {
     fail("model config: {}", e.what());
   }

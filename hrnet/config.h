@@ -41,6 +41,13 @@ struct HRNetConfig {
   // Input normalisation x' = (x / 255 - mean) / std per channel, applied by the data pipeline.
   std::vector<float> input_mean{0.5f}, input_std{0.25f};
 
+  // How the model was trained, which inference must repeat: images stretched
+  // (or letterboxed) to the input square, the soft-argmax temperature, and
+  // the target Gaussian's sigma in heatmap pixels (for DARK decoding).
+  bool stretch = false;
+  float soft_argmax_beta = 20.0f;
+  float target_sigma = 3.0f;
+
   // Three input channels with ImageNet's normalisation, for pretrained weights
   // (grayscale images are then replicated to RGB).
   void use_imagenet_input();

@@ -77,6 +77,10 @@ HRNet::HRNet(const HRNetConfig& config, uint64_t seed)
     head_in = config.deconv_channels;
   }
   final_ = std::make_unique<Conv2d>(Conv2dOptions{head_in, K, 1, 1, 0, true}, gen_);
+  // As in the official pose code: the heatmap layer starts near zero (normal,
+  // std 0.001), so the first heatmaps are flat instead of large random maps
+  // whose soft-argmax and MSE would start far off.
+  normal_(final_->weight, gen_, 0.0f, 0.001f);
   head_.add("final", final_.get());
   register_module("head", &head_);
   named_parameters();  // names every tensor, for messages

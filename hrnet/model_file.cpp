@@ -42,7 +42,10 @@ void load_state(Module& module, const SafetensorsFile& file, bool (*ignore)(cons
 
 std::unique_ptr<HRNet> load_model(const std::string& path) {
   const SafetensorsFile file = SafetensorsFile::read(path);
-  HM_CHECK(file.metadata().count("format") && file.metadata().at("format") == kModelFormat,
+  // A training checkpoint is a model file plus optimizer state (train/checkpoint.h).
+  const auto format = file.metadata().find("format");
+  const bool checkpoint = format != file.metadata().end() && format->second == "heatmark.checkpoint";
+  HM_CHECK(checkpoint || (format != file.metadata().end() && format->second == kModelFormat),
            "{}: not a heatmark model file (metadata 'format' is not '{}')", path, kModelFormat);
   HRNetConfig config;
   try {
@@ -53,7 +56,10 @@ std::unique_ptr<HRNet> load_model(const std::string& path) {
     fail("{}: {}", path, e.what());
   }
   auto model = std::make_unique<HRNet>(config);
-  load_state(*model, file);
+  if (checkpoint)
+    load_state(*model, file, [](const std::string& name) { return name.starts_with("optimizer."); });
+  else
+    load_state(*model, file);
   return model;
 }
 

@@ -21,9 +21,9 @@ std::vector<std::pair<std::string, Tensor>> state_tensors(Module& module);
 // Writes the model atomically; `extra` metadata is added to the standard keys.
 void save_model(HRNet& model, const std::string& path, const std::map<std::string, std::string>& extra = {});
 
-// Rebuilds the model from its file on the CPU. Throws heatmark::Error naming
-// the file and the problem: not a model file, a bad configuration, a missing,
-// unexpected or wrongly shaped tensor.
+// Rebuilds the model from its file (or a training checkpoint) on the CPU.
+// Throws heatmark::Error naming the file and the problem: not a model file, a
+// bad configuration, a missing, unexpected or wrongly shaped tensor.
 std::unique_ptr<HRNet> load_model(const std::string& path);
 
 // Copies every parameter and buffer of `module` from `file` (names and shapes

@@ -1,5 +1,7 @@
 #include "layers/optimizer.h"
 
+#include <cmath>
+
 #include "autograd/grad_mode.h"
 #include "tensor/cpu/optimizers.h"
 #include "tensor/error.h"
@@ -23,8 +25,17 @@ void Optimizer::step() {
     grads.push_back(params_[i]->grad());
   }
   if (indices.empty()) return;
-  ++steps_;
   last_norm_ = kernels::gradient_norm(grads, max_grad_norm_);
+  const float norm = last_grad_norm();
+  if (!std::isfinite(norm)) {
+    // Name the first parameter whose gradient is not finite.
+    std::string culprit = "?";
+    for (size_t j = 0; j < indices.size() && culprit == "?"; ++j)
+      if (!std::isfinite(kernels::gradient_norm({grads[j]}, 0).to_vector()[0])) culprit = params_[indices[j]]->name();
+    fail("optimizer: the gradients are not finite (global norm {}; first in '{}'); the parameters were not updated",
+         norm, culprit);
+  }
+  ++steps_;
   update(indices, grads, max_grad_norm_ > 0 ? last_norm_.narrow(1, 1) : Tensor());
 }
 

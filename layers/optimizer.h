@@ -26,6 +26,8 @@ class Optimizer {
   Optimizer(const Optimizer&) = delete;
   Optimizer& operator=(const Optimizer&) = delete;
 
+  // Clips (if max_grad_norm > 0) and updates. Throws heatmark::Error, before
+  // changing any parameter, when the gradients hold NaN or infinity.
   void step();
   void zero_grad();
 

@@ -10,6 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "hrnet/model_file.h"
 #include "tests/timm_state_dict.h"
 
@@ -106,4 +108,51 @@ TEST_CASE("cli: a corrupted or truncated model file gives a one-line error and s
     CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
   }
   CHECK(run_cli("inspect " + dir / "good.safetensors").status == 0);
+}
+
+TEST_CASE("cli: synth and train run end to end and report where the outputs are") {
+  TempDir dir;
+  const Result synth = run_cli("synth --out " + dir / "data" + " --count 12 --size 64 --landmarks 3 --seed 2");
+  INFO(synth.output);
+  CHECK(synth.status == 0);
+  CHECK(fs::exists(dir.path / "data/images/0011.png"));
+  const Result trained = run_cli("train --data " + dir / "data" + " --input-size 64 --epochs 2 --batch 4 --out " +
+                                 dir / "run");
+  INFO(trained.output);
+  CHECK(trained.status == 0);
+  CHECK(trained.output.find("completed 2 epochs") != std::string::npos);
+  CHECK(trained.output.find("constant predictor (mean training position)") != std::string::npos);
+  CHECK(trained.output.find(dir / "run") != std::string::npos);
+  // The effective config is recorded, and a flag overrides a config file.
+  std::ofstream(dir / "config.json") << "{\"epochs\": 7, \"input_size\": 64, \"batch\": 3}";
+  const Result from_file = run_cli("train --config " + dir / "config.json" + " --data " + dir / "data" +
+                                   " --epochs 1 --out " + dir / "run2");
+  INFO(from_file.output);
+  CHECK(from_file.status == 0);
+  const nlohmann::json saved = nlohmann::json::parse(std::ifstream(dir / "run2/config.json"));
+  CHECK(saved["epochs"] == 1);
+  CHECK(saved["batch"] == 3);
+  // --resume continues the run; changing its data is refused.
+  const Result resumed = run_cli("train --resume " + dir / "run" + " --epochs 3");
+  INFO(resumed.output);
+  CHECK(resumed.status == 0);
+  CHECK(resumed.output.find("resuming") != std::string::npos);
+  CHECK(resumed.output.find("completed 3 epochs") != std::string::npos);
+  const Result changed = run_cli("train --resume " + dir / "run" + " --lr 0.1");
+  CHECK(changed.status == 1);
+  CHECK(changed.output.find("--lr cannot change") != std::string::npos);
+}
+
+TEST_CASE("cli: bad training inputs give one-line errors and status 1") {
+  TempDir dir;
+  for (const std::string& args :
+       {std::string("synth --out ") + dir / "s" + " --size 8", std::string("train --data ") + dir / "nope" + " --out " + dir / "r",
+        std::string("train --resume ") + dir.path.string(), std::string("train --out ") + dir / "r",
+        std::string("train --data ") + dir.path.string() + " --out " + dir / "r" + " --input-size 100"}) {
+    const Result r = run_cli(args);
+    INFO(args, ": ", r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.starts_with("heatmark: error: "));
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  }
 }

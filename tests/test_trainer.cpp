@@ -1,0 +1,186 @@
+// The trainer end to end on generated data: it learns, it is reproducible,
+// a resumed run equals an uninterrupted one, and faults stop it cleanly.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "hrnet/model_file.h"
+#include "tensor/error.h"
+#include "tensor/safetensors.h"
+#include "train/checkpoint.h"
+#include "train/loader.h"
+#include "train/synth.h"
+#include "train/trainer.h"
+
+using namespace heatmark;
+namespace fs = std::filesystem;
+
+namespace {
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string templ = (fs::temp_directory_path() / "heatmark-trainer-XXXXXX").string();
+    path = ::mkdtemp(templ.data());
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+// A quiet log for the runs.
+struct NullLog {
+  std::FILE* file = std::fopen("/dev/null", "w");
+  ~NullLog() { std::fclose(file); }
+};
+
+TrainConfig tiny_config(const std::string& data, const std::string& out) {
+  TrainConfig c;
+  c.data = data;
+  c.out = out;
+  c.input_size = 64;
+  c.batch = 4;
+  c.epochs = 3;
+  c.val_fraction = 0.25;
+  c.seed = 11;
+  return c;
+}
+
+// Every tensor of a safetensors file, by name.
+std::map<std::string, std::vector<float>> tensors_of(const std::string& path) {
+  const SafetensorsFile f = SafetensorsFile::read(path);
+  std::map<std::string, std::vector<float>> out;
+  for (const std::string& name : f.names()) out[name] = f.tensor(name).to_vector();
+  return out;
+}
+
+TrainerState state_of(const std::string& path) {
+  const SafetensorsFile f = SafetensorsFile::read(path);
+  return trainer_state_from_json(nlohmann::json::parse(f.metadata("heatmark.train_state")), path);
+}
+}  // namespace
+
+TEST_CASE("trainer: on generated data it learns far better than the constant predictor [slow]") {
+  TempDir dir;
+  synthesize_dataset({dir / "data", 48, 128, 2, 3});
+  TrainConfig c = tiny_config(dir / "data", dir / "run");
+  c.input_size = 128;
+  c.epochs = 12;
+  c.seed = 1;
+  NullLog log;
+  const TrainSummary s = train(c, false, log.file);
+  INFO("best ", s.best.mre_px, " px, constant ", s.constant.mre_px, " px");
+  CHECK(s.epochs_run == 12);
+  CHECK(s.best.mre_px < 0.25 * s.constant.mre_px);
+  CHECK(s.best.has_mm());
+  for (const char* file : {"best.safetensors", "last.safetensors", "metrics.csv", "curves.svg", "config.json",
+                           "val_predictions.csv"})
+    CHECK(fs::exists(dir.path / "run" / file));
+  // The best model file alone rebuilds the model, with the landmark names.
+  CHECK(load_model(dir / "run/best.safetensors")->config().landmark_names == synth_landmark_names(2));
+}
+
+TEST_CASE("trainer: the same seed gives bitwise identical runs") {
+  TempDir dir;
+  synthesize_dataset({dir / "data", 16, 64, 2, 4});
+  NullLog log;
+  train(tiny_config(dir / "data", dir / "a"), false, log.file);
+  train(tiny_config(dir / "data", dir / "b"), false, log.file);
+  CHECK(tensors_of(dir / "a/last.safetensors") == tensors_of(dir / "b/last.safetensors"));
+  const TrainerState a = state_of(dir / "a/last.safetensors"), b = state_of(dir / "b/last.safetensors");
+  REQUIRE(a.history.size() == 3);
+  for (size_t e = 0; e < 3; ++e) {
+    CHECK(a.history[e].train_loss == b.history[e].train_loss);
+    CHECK(a.history[e].val_mre_px == b.history[e].val_mre_px);
+  }
+}
+
+TEST_CASE("trainer: save -> resume mid-epoch -> continue equals an uninterrupted run, bitwise") {
+  TempDir dir;
+  synthesize_dataset({dir / "data", 16, 64, 2, 5});
+  NullLog log;
+  train(tiny_config(dir / "data", dir / "straight"), false, log.file);
+
+  // 12 training images in batches of 4: 3 steps per epoch. Stop after 4 steps
+  // (in the middle of epoch 2), then resume to the end.
+  TrainConfig interrupted = tiny_config(dir / "data", dir / "resumed");
+  interrupted.max_steps = 4;
+  const TrainSummary first = train(interrupted, false, log.file);
+  CHECK(first.steps == 4);
+  const TrainerState middle = state_of(dir / "resumed/last.safetensors");
+  CHECK(middle.epoch == 1);
+  CHECK(middle.batch == 1);
+  TrainConfig rest = resume_config(dir / "resumed");
+  rest.max_steps = 0;
+  const TrainSummary second = train(rest, true, log.file);
+  CHECK(second.steps == 9);
+
+  CHECK(tensors_of(dir / "straight/last.safetensors") == tensors_of(dir / "resumed/last.safetensors"));
+  const TrainerState a = state_of(dir / "straight/last.safetensors"), b = state_of(dir / "resumed/last.safetensors");
+  REQUIRE(b.history.size() == 3);
+  for (size_t e = 0; e < 3; ++e) CHECK(a.history[e].train_loss == b.history[e].train_loss);
+  CHECK(tensors_of(dir / "straight/best.safetensors") == tensors_of(dir / "resumed/best.safetensors"));
+}
+
+TEST_CASE("trainer: a non-finite loss stops the run naming the step, and keeps the last good checkpoint") {
+  TempDir dir;
+  synthesize_dataset({dir / "data", 16, 64, 2, 6});
+  NullLog log;
+  // A model file whose head weights hold NaN, as the pretrained starting point.
+  HRNetConfig mc = hrnet_preset("hrnet_w18_small");
+  mc.num_landmarks = 2;
+  mc.input_size = 64;
+  HRNet broken(mc);
+  broken.named_parameters().back().second->fill(NAN);
+  save_model(broken, dir / "broken.safetensors");
+  TrainConfig c = tiny_config(dir / "data", dir / "run");
+  c.pretrained = dir / "broken.safetensors";
+  std::string message;
+  try {
+    train(c, false, log.file);
+  } catch (const Error& e) {
+    message = e.what();
+  }
+  CHECK(message.find("step 1 (epoch 1): the loss is nan") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "run/last.safetensors"));
+
+  // After a good epoch, a later fault leaves that epoch's checkpoint intact.
+  TrainConfig good = tiny_config(dir / "data", dir / "good");
+  good.epochs = 1;
+  train(good, false, log.file);
+  const auto before = tensors_of(dir / "good/last.safetensors");
+  CHECK_THROWS_WITH_AS(train(good, false, log.file), doctest::Contains("already holds a run; use --resume"), Error);
+  CHECK(tensors_of(dir / "good/last.safetensors") == before);
+}
+
+TEST_CASE("loader: background batches equal the synchronous ones, and it stops cleanly mid-epoch") {
+  TempDir dir;
+  synthesize_dataset({dir / "data", 10, 64, 3, 7});
+  const Dataset d = load_dataset(dir / "data");
+  const std::vector<size_t> all{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
+  const InputSpec input{64, 1, {0.5f}, {0.25f}, false};
+  const ImageCache cache(d, all, input);
+  const BatchMaker maker(d, cache, input, AugmentOptions{}, 3);
+  {
+    Loader loader(maker, all, 4, 0, 2, true);
+    for (size_t first : {0, 4, 8}) {
+      std::optional<Batch> b = loader.next();
+      REQUIRE(b.has_value());
+      const std::vector<size_t> part(all.begin() + first, all.begin() + std::min<size_t>(first + 4, 10));
+      const Batch sync = maker.make(part, 2, true);
+      CHECK(b->samples == part);
+      CHECK(b->images.to_vector() == sync.images.to_vector());
+      CHECK(b->coords.to_vector() == sync.coords.to_vector());
+    }
+    CHECK_FALSE(loader.next().has_value());
+  }
+  {
+    Loader abandoned(maker, all, 2, 0, 0, true, 1);  // destroyed while its thread waits to push
+    CHECK(abandoned.next().has_value());
+  }
+  // An unreadable image is reported by name.
+  fs::remove(dir.path / "data/images/0003.png");
+  CHECK_THROWS_WITH_AS(ImageCache(d, all, input), doctest::Contains("0003.png"), Error);
+}

@@ -1,0 +1,53 @@
+// Training checkpoints: everything needed to continue a run exactly as if it
+// had not stopped. A checkpoint is a model file (hrnet/model_file.h: weights
+// and buffers, the model config) plus the optimizer's state tensors
+// ("optimizer.m.3") and, in the metadata, the trainer's state (epoch, batch,
+// step, best score, history) and the run's config. `predict` and `inspect`
+// read a checkpoint like a model file.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "hrnet/hrnet.h"
+#include "layers/optimizer.h"
+#include "train/train_config.h"
+
+namespace heatmark {
+
+inline constexpr const char* kCheckpointFormat = "heatmark.checkpoint";
+
+// One epoch's line of metrics.csv.
+struct EpochRecord {
+  int64_t epoch = 0, step = 0;
+  double lr = 0, train_loss = 0, train_heatmap = 0, train_coordinate = 0, val_loss = 0;
+  double val_mre_px = -1, val_mre_mm = -1, sdr[4] = {-1, -1, -1, -1};
+  double seconds = 0, images_per_second = 0;
+};
+
+struct TrainerState {
+  int64_t epoch = 0;  // the epoch to run next (or being run, with batch > 0)
+  int64_t batch = 0;  // the next batch within that epoch
+  int64_t step = 0;   // optimizer steps so far
+  double best_score = -1;  // best validation MRE (mm if known, else px); -1 before any
+  int64_t best_epoch = -1, epochs_since_best = 0;
+  // Sums over the batches done so far in the current epoch, so that an epoch
+  // resumed mid-way reports the same training loss as an uninterrupted one.
+  double epoch_loss = 0, epoch_heatmap = 0, epoch_coordinate = 0;
+  int64_t epoch_images = 0;
+  std::vector<EpochRecord> history;
+};
+
+nlohmann::json to_json(const TrainerState& state);
+TrainerState trainer_state_from_json(const nlohmann::json& json, const std::string& source);
+
+// Written atomically. The optimizer states are stored by their names.
+void save_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, const TrainerState& state,
+                     const TrainConfig& config);
+// Restores model, optimizer and trainer state in place; throws
+// heatmark::Error naming the file when it does not fit.
+void load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state);
+
+}  // namespace heatmark

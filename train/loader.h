@@ -1,0 +1,117 @@
+// From dataset samples to training batches.
+//
+// ImageCache decodes every image once, shrunk by an integer box filter to at
+// most twice the input size (so the later bilinear warp never skips pixels
+// it should average), in the channels the model takes.
+//
+// BatchMaker turns sample indices into a Batch: one warp per image through
+// original pixels -> cache pixels -> input square (letterbox or stretch) ->
+// random augmentation, the same map applied to the landmarks, intensity
+// changes, then the model's normalisation.
+//
+// Loader runs a BatchMaker on a background thread over an epoch's order, a
+// few batches ahead of the trainer.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "tensor/tensor.h"
+#include "train/augment.h"
+#include "train/dataset.h"
+#include "train/geometry.h"
+
+namespace heatmark {
+
+struct CachedImage {
+  Image image;             // shrunk, in the model's channels
+  int64_t factor = 1;      // original pixels per cached pixel
+  int64_t original_width = 0, original_height = 0;
+};
+
+struct InputSpec {
+  int64_t size = 768;      // square input side
+  int64_t channels = 1;    // 1 or 3 (gray images are replicated)
+  std::vector<float> mean{0.5f}, std{0.25f};
+  bool stretch = false;    // stretch instead of letterbox
+};
+
+// Decodes nothing: shrinks a decoded image for `input` (see ImageCache).
+CachedImage cache_image(Image image, const InputSpec& input);
+
+// The model input for one image: warped through original -> input square
+// (letterbox or stretch) -> `extra` (an augmentation, or the identity),
+// intensity-augmented when `draw` says so, and normalised. `pixels` receives
+// channels x size x size values; returns the original -> input map.
+Affine prepare_input(const CachedImage& image, const InputSpec& input, const AugmentDraw& draw, bool intensity,
+                     float* pixels);
+
+class ImageCache {
+ public:
+  // Decodes the images of `indices` (in parallel); errors name the file.
+  ImageCache(const Dataset& dataset, const std::vector<size_t>& indices, const InputSpec& input);
+  const CachedImage& at(size_t sample) const;
+
+ private:
+  std::vector<int64_t> slot_;  // sample -> position in images_ (-1 if not cached)
+  std::vector<CachedImage> images_;
+};
+
+struct Batch {
+  Tensor images;                 // (B, C, S, S) normalised, on the CPU
+  Tensor coords;                 // (B, K, 2) landmarks in input pixels
+  std::vector<size_t> samples;   // dataset indices
+  std::vector<Affine> to_input;  // original image pixels -> input pixels, per image
+};
+
+class BatchMaker {
+ public:
+  BatchMaker(const Dataset& dataset, const ImageCache& cache, const InputSpec& input, const AugmentOptions& augment,
+             uint64_t seed);
+  // The batch of `samples`; augmented with the draws of `epoch` when `augment`.
+  Batch make(const std::vector<size_t>& samples, uint64_t epoch, bool augment) const;
+
+ private:
+  const Dataset& dataset_;
+  const ImageCache& cache_;
+  InputSpec input_;
+  AugmentOptions augment_;
+  uint64_t seed_;
+};
+
+// Background batches for one epoch: batches [first_batch, ...) of `order`
+// cut into groups of `batch` (the last may be smaller).
+class Loader {
+ public:
+  Loader(const BatchMaker& maker, std::vector<size_t> order, int64_t batch, int64_t first_batch, uint64_t epoch,
+         bool augment, size_t depth = 3);
+  ~Loader();  // stops the thread, even mid-epoch
+  Loader(const Loader&) = delete;
+  Loader& operator=(const Loader&) = delete;
+
+  // The next batch, or nothing at the end; rethrows an error of the thread.
+  std::optional<Batch> next();
+
+ private:
+  void run();
+
+  const BatchMaker& maker_;
+  std::vector<size_t> order_;
+  int64_t batch_, next_batch_;
+  uint64_t epoch_;
+  bool augment_;
+  size_t depth_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Batch> ready_;
+  bool done_ = false, stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+}  // namespace heatmark

@@ -1,0 +1,153 @@
+#include "train/train_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "tensor/atomic_file.h"
+#include "tensor/error.h"
+
+namespace heatmark {
+
+void TrainConfig::validate() const {
+  HM_CHECK(!data.empty(), "train: --data is required");
+  HM_CHECK(input_size >= 32 && input_size <= 4096 && input_size % 32 == 0,
+           "train: input_size must be a multiple of 32 in [32, 4096], got {}", input_size);
+  HM_CHECK(sigma > 0 && sigma < 100, "train: sigma must be in (0, 100), got {}", sigma);
+  HM_CHECK(beta > 0, "train: beta must be positive, got {}", beta);
+  HM_CHECK(batch >= 1 && batch <= 4096, "train: batch must be in [1, 4096], got {}", batch);
+  HM_CHECK(epochs >= 1, "train: epochs must be at least 1, got {}", epochs);
+  HM_CHECK(patience >= 0, "train: patience must be >= 0, got {}", patience);
+  HM_CHECK(lr > 0 && lr < 10, "train: lr must be in (0, 10), got {}", lr);
+  HM_CHECK(weight_decay >= 0 && max_grad_norm >= 0, "train: weight_decay and max_grad_norm must be >= 0");
+  HM_CHECK(schedule == "cosine" || schedule == "step" || schedule == "constant",
+           "train: schedule must be cosine, step or constant, got '{}'", schedule);
+  HM_CHECK(warmup_epochs >= 0 && step_epochs >= 1 && step_gamma > 0, "train: bad warmup or step schedule settings");
+  HM_CHECK(heatmap_weight >= 0 && coordinate_weight >= 0 && heatmap_weight + coordinate_weight > 0,
+           "train: the loss weights must be >= 0 and not both 0");
+  HM_CHECK(val_fraction >= 0 && val_fraction < 1, "train: val_fraction must be in [0, 1), got {}", val_fraction);
+  HM_CHECK(train_list.empty() == val_list.empty(), "train: give both --train-list and --val-list, or neither");
+  HM_CHECK(augment.scale_min > 0 && augment.scale_min <= augment.scale_max, "train: bad augmentation scale range");
+  HM_CHECK(!out.empty(), "train: --out (the run folder) is required");
+}
+
+nlohmann::json to_json(const TrainConfig& c) {
+  const AugmentOptions& a = c.augment;
+  return {{"data", c.data},
+          {"format", c.format},
+          {"images", c.images},
+          {"aariz_split", c.aariz_split},
+          {"landmarks", c.landmarks},
+          {"val_fraction", c.val_fraction},
+          {"train_list", c.train_list},
+          {"val_list", c.val_list},
+          {"mm_per_px", c.mm_per_px},
+          {"stretch", c.stretch},
+          {"model", c.model},
+          {"head", c.head},
+          {"pretrained", c.pretrained},
+          {"input_size", c.input_size},
+          {"sigma", c.sigma},
+          {"beta", c.beta},
+          {"batch", c.batch},
+          {"epochs", c.epochs},
+          {"patience", c.patience},
+          {"lr", c.lr},
+          {"weight_decay", c.weight_decay},
+          {"max_grad_norm", c.max_grad_norm},
+          {"schedule", c.schedule},
+          {"warmup_epochs", c.warmup_epochs},
+          {"step_epochs", c.step_epochs},
+          {"step_gamma", c.step_gamma},
+          {"heatmap_weight", c.heatmap_weight},
+          {"coordinate_weight", c.coordinate_weight},
+          {"augment",
+           {{"enabled", a.enabled},
+            {"rotation_degrees", a.rotation_degrees},
+            {"scale_min", a.scale_min},
+            {"scale_max", a.scale_max},
+            {"translate", a.translate},
+            {"flip", a.flip},
+            {"brightness", a.brightness},
+            {"contrast", a.contrast},
+            {"gamma", a.gamma},
+            {"noise", a.noise}}},
+          {"seed", c.seed},
+          {"device", c.device},
+          {"kernels", c.kernels},
+          {"threads", c.threads},
+          {"out", c.out},
+          {"max_steps", c.max_steps}};
+}
+
+namespace {
+template <typename T>
+void read(const nlohmann::json& j, const char* key, T& field, const std::string& source, const std::string& prefix) {
+  if (!j.contains(key)) return;
+  try {
+    field = j.at(key).get<T>();
+  } catch (const nlohmann::json::exception&) {
+    fail("{}: field '{}{}' has the wrong type ({})", source, prefix, key, j.at(key).dump());
+  }
+}
+}  // namespace
+
+void update_from_json(TrainConfig& c, const nlohmann::json& j, const std::string& source) {
+  HM_CHECK(j.is_object(), "{}: expected a JSON object", source);
+  const nlohmann::json known = to_json(c);
+  for (const auto& [key, value] : j.items())
+    HM_CHECK(known.contains(key), "{}: unknown field '{}'", source, key);
+#define HM_FIELD(name) read(j, #name, c.name, source, "")
+  HM_FIELD(data); HM_FIELD(format); HM_FIELD(images); HM_FIELD(aariz_split); HM_FIELD(landmarks);
+  HM_FIELD(val_fraction); HM_FIELD(train_list); HM_FIELD(val_list); HM_FIELD(mm_per_px); HM_FIELD(stretch);
+  HM_FIELD(model); HM_FIELD(head); HM_FIELD(pretrained); HM_FIELD(input_size); HM_FIELD(sigma); HM_FIELD(beta);
+  HM_FIELD(batch); HM_FIELD(epochs); HM_FIELD(patience); HM_FIELD(lr); HM_FIELD(weight_decay);
+  HM_FIELD(max_grad_norm); HM_FIELD(schedule); HM_FIELD(warmup_epochs); HM_FIELD(step_epochs); HM_FIELD(step_gamma);
+  HM_FIELD(heatmap_weight); HM_FIELD(coordinate_weight); HM_FIELD(seed); HM_FIELD(device); HM_FIELD(kernels);
+  HM_FIELD(threads); HM_FIELD(out); HM_FIELD(max_steps);
+#undef HM_FIELD
+  if (j.contains("augment")) {
+    const nlohmann::json& a = j.at("augment");
+    HM_CHECK(a.is_object(), "{}: field 'augment' must be an object", source);
+    for (const auto& [key, value] : a.items())
+      HM_CHECK(known["augment"].contains(key), "{}: unknown field 'augment.{}'", source, key);
+    AugmentOptions& o = c.augment;
+    read(a, "enabled", o.enabled, source, "augment.");
+    read(a, "rotation_degrees", o.rotation_degrees, source, "augment.");
+    read(a, "scale_min", o.scale_min, source, "augment.");
+    read(a, "scale_max", o.scale_max, source, "augment.");
+    read(a, "translate", o.translate, source, "augment.");
+    read(a, "flip", o.flip, source, "augment.");
+    read(a, "brightness", o.brightness, source, "augment.");
+    read(a, "contrast", o.contrast, source, "augment.");
+    read(a, "gamma", o.gamma, source, "augment.");
+    read(a, "noise", o.noise, source, "augment.");
+  }
+}
+
+TrainConfig read_train_config(const std::string& path) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    fail("{}: not valid JSON ({})", path, e.what());
+  }
+  TrainConfig c;
+  update_from_json(c, j, path);
+  return c;
+}
+
+TrainConfig resume_config(const std::string& folder) {
+  const std::string path = folder + "/config.json";
+  HM_CHECK(std::filesystem::exists(path), "--resume {}: no config.json there (not a run folder?)", folder);
+  TrainConfig c = read_train_config(path);
+  c.out = folder;
+  return c;
+}
+
+void make_input_paths_absolute(TrainConfig& c) {
+  for (std::string* path : {&c.data, &c.images, &c.train_list, &c.val_list, &c.pretrained})
+    if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
+}
+
+}  // namespace heatmark

@@ -1,0 +1,74 @@
+// Everything a training run is configured by. Defaults are the founding
+// method's: input 768, heatmaps 192, sigma 3, batch 4, Adam at 1e-3, up to
+// 200 epochs with early stopping on validation MRE, loss 1.0 MSE + 0.5 L1.
+// Flags override a JSON config file (--config), and the effective config is
+// written to the run folder (config.json), from which --resume rereads it.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+
+#include "train/augment.h"
+
+namespace heatmark {
+
+struct TrainConfig {
+  // Data
+  std::string data;             // dataset folder
+  std::string format = "auto";  // auto, folder, isbi, aariz, labelme
+  std::string images;           // image folder, for formats that need one (ISBI txt)
+  std::string aariz_split;      // Aariz: train, valid, test, or all
+  std::string landmarks;        // subset by name or 1-based index, comma-separated; empty = all
+  double val_fraction = 0.2;
+  std::string train_list, val_list;  // explicit split files (both or neither)
+  double mm_per_px = 0;              // spacing when the dataset gives none (0: unknown)
+  bool stretch = false;              // stretch to the square input instead of letterboxing
+
+  // Model
+  std::string model = "hrnet_w18_small";  // hrnet_w18_small, hrnet_w18, hrnet_w32, hrnet_w48
+  std::string head = "simple";            // simple, concat, deconv
+  std::string pretrained;                 // timm ImageNet weights or a heatmark model file
+  int64_t input_size = 768;
+  double sigma = 3.0;                     // target Gaussian, in heatmap pixels
+  double beta = 20.0;                     // soft-argmax temperature
+
+  // Optimisation
+  int64_t batch = 4;
+  int64_t epochs = 200;
+  int64_t patience = 30;  // epochs without a better validation MRE before stopping (0: never)
+  double lr = 1e-3;
+  double weight_decay = 0;
+  double max_grad_norm = 0;  // 0: no clipping
+  std::string schedule = "cosine";  // cosine, step, constant
+  double warmup_epochs = 1;
+  int64_t step_epochs = 50;   // step schedule: multiply by step_gamma every step_epochs
+  double step_gamma = 0.1;
+  double heatmap_weight = 1.0, coordinate_weight = 0.5;
+  AugmentOptions augment;
+
+  // Run
+  uint64_t seed = 0;
+  std::string device = "cpu";  // cpu, cuda[:N], emu
+  std::string kernels = "handwritten";
+  int threads = 0;             // CPU threads (0: all)
+  std::string out;             // run folder
+  int64_t max_steps = 0;       // stop after this many steps in total (0: no limit), for tests and benchmarks
+
+  // Throws heatmark::Error naming the first field out of range.
+  void validate() const;
+};
+
+nlohmann::json to_json(const TrainConfig& config);
+// Reads the fields present in `json` over `config`; throws heatmark::Error
+// naming an unknown field or a field of the wrong type.
+void update_from_json(TrainConfig& config, const nlohmann::json& json, const std::string& source);
+TrainConfig read_train_config(const std::string& path);
+// The config of the run in `folder` (its config.json), for --resume.
+TrainConfig resume_config(const std::string& folder);
+// Makes the input paths (data, images, split lists, pretrained) absolute, so
+// that the run folder's config.json works from any working directory.
+void make_input_paths_absolute(TrainConfig& config);
+
+}  // namespace heatmark

@@ -1,0 +1,38 @@
+// The trainer: turns a dataset into a landmark detector.
+//
+// One step: the loader thread's batch -> the device -> Gaussian targets
+// rendered there -> HRNet heatmaps -> soft-argmax coordinates -> loss
+// (w_h MSE + w_c L1) -> backward -> Adam (clipping optional) -> next.
+// Each epoch ends with validation (MRE, SDR, per landmark), metrics.csv,
+// curves.svg, the last checkpoint and, when it improved, the best model.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "train/metrics.h"
+#include "train/split.h"
+#include "train/train_config.h"
+
+namespace heatmark {
+
+struct TrainSummary {
+  Metrics best;        // validation metrics of the best epoch
+  Metrics constant;    // the best constant predictor on the same validation images
+  int64_t best_epoch = -1, epochs_run = 0, steps = 0;
+  std::string stop_reason;
+  std::string run_folder;
+};
+
+// The dataset of a run (format, landmark subset, spacing defaults) and its
+// train/validation split, as the trainer makes them; `eval --run` uses them to
+// evaluate exactly the run's validation images.
+Dataset load_training_data(const TrainConfig& config);
+Split split_of(const TrainConfig& config, const Dataset& data);
+
+// Trains as configured, writing into config.out. With `resume`, continues the
+// run in config.out from its last checkpoint (last.safetensors), exactly as
+// if it had not stopped; pass the run's own config (resume_config).
+TrainSummary train(const TrainConfig& config, bool resume, std::FILE* log);
+
+}  // namespace heatmark
