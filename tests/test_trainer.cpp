@@ -62,26 +62,6 @@ TrainerState state_of(const std::string& path) {
 }
 }  // namespace
 
-TEST_CASE("trainer: on generated data it learns far better than the constant predictor [slow]") {
-  TempDir dir;
-  synthesize_dataset({dir / "data", 48, 128, 2, 3});
-  TrainConfig c = tiny_config(dir / "data", dir / "run");
-  c.input_size = 128;
-  c.epochs = 12;
-  c.seed = 1;
-  NullLog log;
-  const TrainSummary s = train(c, false, log.file);
-  INFO("best ", s.best.mre_px, " px, constant ", s.constant.mre_px, " px");
-  CHECK(s.epochs_run == 12);
-  CHECK(s.best.mre_px < 0.25 * s.constant.mre_px);
-  CHECK(s.best.has_mm());
-  for (const char* file : {"best.safetensors", "last.safetensors", "metrics.csv", "curves.svg", "config.json",
-                           "val_predictions.csv"})
-    CHECK(fs::exists(dir.path / "run" / file));
-  // The best model file alone rebuilds the model, with the landmark names.
-  CHECK(load_model(dir / "run/best.safetensors")->config().landmark_names == synth_landmark_names(2));
-}
-
 TEST_CASE("trainer: the same seed gives bitwise identical runs") {
   TempDir dir;
   synthesize_dataset({dir / "data", 16, 64, 2, 4});

@@ -41,8 +41,9 @@ int run(int argc, char** argv) {
   int threads = 0;
   app.add_option("--threads", threads, "CPU threads (default: all cores, or OMP_NUM_THREADS)");
 
-  const std::vector<cli::Command> commands{cli::add_synth(app), cli::add_train(app), cli::add_inspect(app),
-                                           cli::add_import_timm(app), cli::add_bench(app)};
+  const std::vector<cli::Command> commands{cli::add_synth(app),   cli::add_train(app),       cli::add_predict(app),
+                                           cli::add_eval(app),    cli::add_inspect(app),     cli::add_import_timm(app),
+                                           cli::add_bench(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

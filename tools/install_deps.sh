@@ -12,6 +12,7 @@ packages=(
   libcli11-dev         # command line
   libfmt-dev           # formatting
   libstb-dev           # image decoding and writing
+  gfortran             # libgfortran.a: OpenBLAS's Fortran runtime, for HEATMARK_STATIC builds
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

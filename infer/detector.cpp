@@ -1,0 +1,54 @@
+#include "infer/detector.h"
+
+#include "autograd/grad_mode.h"
+#include "cuda/info.h"
+#include "hrnet/model_file.h"
+#include "train/loader.h"
+
+namespace heatmark {
+
+Detector::Detector(const std::string& model_path, Device device, Decoder decoder)
+    : model_(load_model(model_path)), device_(cuda::usable_device(device)), decoder_(decoder) {
+  model_->to(device_);
+  model_->eval();
+}
+
+Detector::~Detector() = default;
+
+const HRNetConfig& Detector::config() const { return model_->config(); }
+
+std::vector<Landmark> Detector::predict(const Image& image) { return predict(std::vector<Image>{image}).front(); }
+
+std::vector<std::vector<Landmark>> Detector::predict(const std::vector<Image>& images) {
+  const HRNetConfig& c = model_->config();
+  const InputSpec input{c.input_size, c.in_channels, c.input_mean, c.input_std, c.stretch};
+  const int64_t B = static_cast<int64_t>(images.size()), S = c.input_size;
+  if (B == 0) return {};
+  // Exactly the training pipeline without augmentation (train/loader.h).
+  Tensor batch = Tensor::empty({B, c.in_channels, S, S});
+  std::vector<Affine> to_input;
+  for (int64_t b = 0; b < B; ++b)
+    to_input.push_back(prepare_input(cache_image(images[b], input), input, AugmentDraw{}, false,
+                                     batch.data() + b * c.in_channels * S * S));
+  Tensor heatmaps;
+  {
+    NoGrad no_grad;
+    heatmaps = model_->forward(batch.to(device_)).to(Device::cpu());
+  }
+  const int64_t K = heatmaps.size(1), H = heatmaps.size(2), W = heatmaps.size(3);
+  const double to_input_px = static_cast<double>(S) / static_cast<double>(W);
+  std::vector<std::vector<Landmark>> out(B);
+  for (int64_t b = 0; b < B; ++b) {
+    const Affine back = to_input[b].inverse();
+    for (int64_t k = 0; k < K; ++k) {
+      const Decoded d = decode_heatmap(heatmaps.data() + (b * K + k) * H * W, H, W, decoder_, c.soft_argmax_beta,
+                                       c.target_sigma);
+      const Point p = back.apply({d.point.x * to_input_px, d.point.y * to_input_px});
+      out[b].push_back({k < static_cast<int64_t>(c.landmark_names.size()) ? c.landmark_names[k] : std::to_string(k + 1),
+                        p.x, p.y, d.confidence});
+    }
+  }
+  return out;
+}
+
+}  // namespace heatmark

@@ -1,0 +1,51 @@
+// The C++ inference API: a trained model file in, landmark positions out.
+//
+//   heatmark::Detector det("model.safetensors", heatmark::Device::cpu());
+//   auto points = det.predict(heatmark::load_image("ceph.png"));
+//   for (const auto& p : points) std::printf("%s %.1f %.1f\n", p.name.c_str(), p.x, p.y);
+//
+// The model file alone is enough: it carries the architecture, the input size
+// and normalisation, and how images were fitted to the input (letterbox or
+// stretch). Positions are in the original image's pixels (corner-origin:
+// the centre of the top-left pixel is (0.5, 0.5)).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "hrnet/hrnet.h"
+#include "infer/decode.h"
+#include "tensor/device.h"
+#include "train/image.h"
+
+namespace heatmark {
+
+struct Landmark {
+  std::string name;
+  double x = 0, y = 0;      // original image pixels
+  double confidence = 0;    // the heatmap peak (infer/decode.h)
+};
+
+class Detector {
+ public:
+  // Loads the model (a model file or a training checkpoint); throws
+  // heatmark::Error naming the file when it is not a usable model.
+  explicit Detector(const std::string& model_path, Device device = Device::cpu(),
+                    Decoder decoder = Decoder::SoftArgmax);
+  ~Detector();
+
+  std::vector<Landmark> predict(const Image& image);
+  // Several images in one batch (faster than one at a time).
+  std::vector<std::vector<Landmark>> predict(const std::vector<Image>& images);
+
+  const HRNetConfig& config() const;
+  Device device() const { return device_; }
+
+ private:
+  std::unique_ptr<HRNet> model_;
+  Device device_;
+  Decoder decoder_;
+};
+
+}  // namespace heatmark

@@ -1,0 +1,15 @@
+// Overlays: the image with a numbered, labelled marker on each landmark.
+#pragma once
+
+#include <vector>
+
+#include "infer/detector.h"
+#include "train/image.h"
+
+namespace heatmark {
+
+// An RGB copy of `image` with, per landmark, a ring and a cross in its own
+// colour and the label "k name" beside it (text drawn with stb_easy_font).
+Image draw_overlay(const Image& image, const std::vector<Landmark>& landmarks);
+
+}  // namespace heatmark
