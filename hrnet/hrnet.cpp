@@ -1,7 +1,10 @@
 #include "hrnet/hrnet.h"
 
+#include <fmt/format.h>
+
 #include "autograd/ops.h"
 #include "tensor/error.h"
+#include "tensor/profiler.h"
 
 namespace heatmark {
 
@@ -92,25 +95,42 @@ Tensor HRNet::forward(const Tensor& x) {
            "model {}: input must be (N, {}, H, W), got shape {}", config_.name, config_.in_channels, x.shape().str());
   HM_CHECK(x.size(2) % 32 == 0 && x.size(3) % 32 == 0 && x.size(2) > 0 && x.size(3) > 0,
            "model {}: input height and width must be multiples of 32, got {}x{}", config_.name, x.size(2), x.size(3));
-  Tensor y = relu(bn1.forward(conv1.forward(x)));
-  y = relu(bn2.forward(conv2.forward(y)));
-  for (size_t b = 0; b < layer1.size(); ++b) y = layer1.at<Bottleneck>(b)->forward(y);
+  // NVTX ranges name the parts of the model in Nsight timelines (tensor/profiler.h).
+  Tensor y;
+  {
+    profiler::NamedRange range("stem");
+    y = relu(bn1.forward(conv1.forward(x)));
+    y = relu(bn2.forward(conv2.forward(y)));
+  }
+  {
+    profiler::NamedRange range("stage1");
+    for (size_t b = 0; b < layer1.size(); ++b) y = layer1.at<Bottleneck>(b)->forward(y);
+  }
 
   std::vector<Tensor> branches{y};
   for (size_t s = 0; s < 3; ++s) {
     const ModuleList& transition = transitions_[s];
     std::vector<Tensor> inputs;
-    for (size_t i = 0; i < transition.size(); ++i) {
-      if (i < branches.size()) {
-        ConvBn* convert = transition.at<ConvBn>(i);
-        inputs.push_back(convert ? convert->forward(branches[i]) : branches[i]);
-      } else {
-        inputs.push_back(transition.at<ModuleList>(i)->at<ConvBn>(0)->forward(branches.back()));
+    {
+      const std::string transition_name = fmt::format("transition{}", s + 1);
+      profiler::NamedRange transition_range(transition_name.c_str());
+      for (size_t i = 0; i < transition.size(); ++i) {
+        if (i < branches.size()) {
+          ConvBn* convert = transition.at<ConvBn>(i);
+          inputs.push_back(convert ? convert->forward(branches[i]) : branches[i]);
+        } else {
+          inputs.push_back(transition.at<ModuleList>(i)->at<ConvBn>(0)->forward(branches.back()));
+        }
       }
     }
     branches = std::move(inputs);
-    for (size_t m = 0; m < stages_[s].size(); ++m) branches = stages_[s].at<HighResolutionModule>(m)->forward(branches);
+    for (size_t m = 0; m < stages_[s].size(); ++m) {
+      const std::string module_name = fmt::format("stage{}.{}", s + 2, m);
+      profiler::NamedRange module_range(module_name.c_str());
+      branches = stages_[s].at<HighResolutionModule>(m)->forward(branches);
+    }
   }
+  profiler::NamedRange range("head");
   return head_forward(branches);
 }
 

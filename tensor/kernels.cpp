@@ -17,6 +17,7 @@
 #include "tensor/cpu/upsample.h"
 #include "cuda/device_memory.h"
 #include "tensor/error.h"
+#include "tensor/profiler.h"
 
 #if HEATMARK_HAS_CUDA
 #include "cuda/runtime/stream.h"
@@ -26,6 +27,8 @@
 namespace heatmark::kernels {
 
 namespace {
+
+Device device_of(const Tensor& t) { return t.defined() ? t.device() : Device::cpu(); }
 
 // ---- checks with messages that name the tensors --------------------------
 
@@ -101,6 +104,7 @@ namespace {
 // ---- elementwise ------------------------------------------------------------
 
 void fill(Tensor& y, float value) {
+  profiler::OpScope scope("fill", profiler::OpKind::Elementwise, device_of(y));
   check_defined("fill", y, "output");
   if (y.device().is_cpu())
     cpu::fill(y.data(), value, y.numel());
@@ -109,11 +113,13 @@ void fill(Tensor& y, float value) {
 }
 
 void copy(Tensor& dst, const Tensor& src) {
+  profiler::OpScope scope("copy", profiler::OpKind::Elementwise, device_of(dst));
   check_same_shape("copy", dst, "destination", src, "source");
   device_copy(dst.data(), dst.device(), src.data(), src.device(), sizeof(float) * src.numel());
 }
 
 Tensor add(const Tensor& a, const Tensor& b) {
+  profiler::OpScope scope("add", profiler::OpKind::Elementwise, device_of(a));
   check_same_shape("add", a, "a", b, "b");
   check_same_device("add", a, b, "b");
   Tensor y = Tensor::empty(a.shape(), a.device());
@@ -125,6 +131,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  profiler::OpScope scope("mul", profiler::OpKind::Elementwise, device_of(a));
   check_same_shape("mul", a, "a", b, "b");
   check_same_device("mul", a, b, "b");
   Tensor y = Tensor::empty(a.shape(), a.device());
@@ -136,6 +143,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 void mul_backward(const Tensor& a, const Tensor& b, const Tensor& gy, Tensor* ga, Tensor* gb) {
+  profiler::OpScope scope("mul_backward", profiler::OpKind::Elementwise, device_of(a));
   check_same_shape("mul backward", a, "a", b, "b");
   check_same_shape("mul backward", a, "a", gy, "output gradient");
   if (ga) *ga = Tensor::empty(a.shape(), a.device());
@@ -149,6 +157,7 @@ void mul_backward(const Tensor& a, const Tensor& b, const Tensor& gy, Tensor* ga
 }
 
 Tensor scale(const Tensor& x, float alpha) {
+  profiler::OpScope scope("scale", profiler::OpKind::Elementwise, device_of(x));
   check_defined("scale", x, "input");
   Tensor y = Tensor::empty(x.shape(), x.device());
   if (x.device().is_cpu())
@@ -159,6 +168,7 @@ Tensor scale(const Tensor& x, float alpha) {
 }
 
 void accumulate(Tensor& y, const Tensor& x) {
+  profiler::OpScope scope("accumulate", profiler::OpKind::Elementwise, device_of(y));
   check_same_shape("accumulate", y, "gradient", x, "addend");
   check_same_device("accumulate", y, x, "addend");
   if (y.device().is_cpu())
@@ -168,6 +178,7 @@ void accumulate(Tensor& y, const Tensor& x) {
 }
 
 Tensor relu_forward(const Tensor& x) {
+  profiler::OpScope scope("relu_forward", profiler::OpKind::Elementwise, device_of(x));
   check_defined("relu", x, "input");
   Tensor y = Tensor::empty(x.shape(), x.device());
   if (x.device().is_cpu())
@@ -178,6 +189,7 @@ Tensor relu_forward(const Tensor& x) {
 }
 
 Tensor relu_backward(const Tensor& y, const Tensor& gy) {
+  profiler::OpScope scope("relu_backward", profiler::OpKind::Elementwise, device_of(y));
   check_same_shape("relu backward", y, "output", gy, "output gradient");
   Tensor gx = Tensor::empty(y.shape(), y.device());
   if (y.device().is_cpu())
@@ -203,17 +215,20 @@ Tensor scaled_sum(const Tensor& x, float scale) {
 }  // namespace
 
 Tensor sum(const Tensor& x) {
+  profiler::OpScope scope("sum", profiler::OpKind::Other, device_of(x));
   check_defined("sum", x, "input");
   return scaled_sum(x, 1.0f);
 }
 
 Tensor mean(const Tensor& x) {
+  profiler::OpScope scope("mean", profiler::OpKind::Other, device_of(x));
   check_defined("mean", x, "input");
   HM_CHECK(x.numel() > 0, "mean: {} is empty (shape {})", x.label("input"), x.shape().str());
   return scaled_sum(x, 1.0f / static_cast<float>(x.numel()));
 }
 
 Tensor broadcast_scalar(const Tensor& g, const Shape& shape, float scale) {
+  profiler::OpScope scope("broadcast_scalar", profiler::OpKind::Other, device_of(g));
   HM_CHECK(g.numel() == 1, "broadcast_scalar: gradient {} has shape {}, not one element", g.label("g"),
            g.shape().str());
   Tensor y = Tensor::empty(shape, g.device());
@@ -237,6 +252,7 @@ void check_matmul(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  profiler::OpScope scope("matmul", profiler::OpKind::Other, device_of(a));
   check_matmul(a, b);
   const int64_t M = a.size(0), K = a.size(1), N = b.size(1);
   Tensor y = Tensor::empty({M, N}, a.device());
@@ -250,6 +266,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
 }
 
 void matmul_backward(const Tensor& a, const Tensor& b, const Tensor& gy, Tensor* ga, Tensor* gb) {
+  profiler::OpScope scope("matmul_backward", profiler::OpKind::Other, device_of(a));
   check_matmul(a, b);
   const int64_t M = a.size(0), K = a.size(1), N = b.size(1);
   HM_CHECK(gy.shape() == Shape({M, N}), "matmul backward: output gradient has shape {}, expected ({}, {})",
@@ -284,7 +301,9 @@ Conv2dShape conv2d_shape(const Tensor& x, const Tensor& w, int stride, int paddi
 }
 
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int stride, int padding) {
+  profiler::OpScope scope("conv2d_forward", profiler::OpKind::ConvForward, device_of(x));
   const Conv2dShape s = conv2d_shape(x, w, stride, padding);
+  profiler::trace_conv(s);
   if (b.defined()) {
     check_channels("conv2d", b, "bias", s.C_out);
     check_same_device("conv2d", x, b, "bias");
@@ -301,6 +320,7 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int str
 }
 
 Tensor conv2d_backward_data(const Conv2dShape& s, const Tensor& gy, const Tensor& w) {
+  profiler::OpScope scope("conv2d_backward_data", profiler::OpKind::ConvBackward, device_of(gy));
   HM_CHECK(gy.shape() == Shape({s.N, s.C_out, s.OH, s.OW}), "conv2d backward: output gradient has shape {}, expected ({}, {}, {}, {})",
            gy.shape().str(), s.N, s.C_out, s.OH, s.OW);
   Tensor gx = Tensor::empty({s.N, s.C_in, s.H, s.W}, gy.device());
@@ -314,6 +334,7 @@ Tensor conv2d_backward_data(const Conv2dShape& s, const Tensor& gy, const Tensor
 }
 
 void conv2d_backward_weight(const Conv2dShape& s, const Tensor& x, const Tensor& gy, Tensor& gw) {
+  profiler::OpScope scope("conv2d_backward_weight", profiler::OpKind::ConvBackward, device_of(x));
   HM_CHECK(gw.shape() == Shape({s.C_out, s.C_in, s.kH, s.kW}), "conv2d backward: weight gradient has shape {}",
            gw.shape().str());
   if (gy.device().is_cpu()) {
@@ -330,6 +351,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const Tensor& x, const Tensor&
 }
 
 void conv2d_backward_bias(const Conv2dShape& s, const Tensor& gy, Tensor& gb) {
+  profiler::OpScope scope("conv2d_backward_bias", profiler::OpKind::ConvBackward, device_of(gy));
   check_channels("conv2d backward", gb, "bias gradient", s.C_out);
   if (gy.device().is_cpu())
     cpu::channel_sum_accumulate(gy.data(), s.N, s.C_out, s.OH * s.OW, gb.data());
@@ -358,6 +380,7 @@ BatchNormShape check_batchnorm(const Tensor& x, const Tensor& gamma, const Tenso
 
 Tensor batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& running_mean,
                                Tensor& running_var, float momentum, float eps, BatchNormSaved& saved) {
+  profiler::OpScope scope("batchnorm_forward_train", profiler::OpKind::BatchNorm, device_of(x));
   const BatchNormShape s = check_batchnorm(x, gamma, &beta);
   HM_CHECK(s.per_channel() > 1, "batchnorm2d: training needs more than one value per channel, input {} has shape {}",
            x.label("input"), x.shape().str());
@@ -388,6 +411,7 @@ Tensor batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tenso
 
 Tensor batchnorm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
                               const Tensor& running_mean, const Tensor& running_var, float eps) {
+  profiler::OpScope scope("batchnorm_forward_eval", profiler::OpKind::BatchNorm, device_of(x));
   const BatchNormShape s = check_batchnorm(x, gamma, &beta);
   check_channels("batchnorm2d", running_mean, "running mean", s.C);
   check_channels("batchnorm2d", running_var, "running var", s.C);
@@ -406,6 +430,7 @@ Tensor batchnorm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor
 
 Tensor batchnorm_backward_train(const Tensor& x, const Tensor& gamma, const BatchNormSaved& saved,
                                 const Tensor& gy, Tensor& ggamma, Tensor& gbeta) {
+  profiler::OpScope scope("batchnorm_backward_train", profiler::OpKind::BatchNorm, device_of(x));
   const BatchNormShape s = check_batchnorm(x, gamma);
   check_same_shape("batchnorm2d backward", x, "input", gy, "output gradient");
   Tensor gx = Tensor::empty(x.shape(), x.device());
@@ -426,6 +451,7 @@ Tensor batchnorm_backward_train(const Tensor& x, const Tensor& gamma, const Batc
 Tensor batchnorm_backward_eval(const Tensor& x, const Tensor& gamma, const Tensor& running_mean,
                                const Tensor& running_var, float eps, const Tensor& gy, Tensor& ggamma,
                                Tensor& gbeta) {
+  profiler::OpScope scope("batchnorm_backward_eval", profiler::OpKind::BatchNorm, device_of(x));
   const BatchNormShape s = check_batchnorm(x, gamma);
   check_same_shape("batchnorm2d backward", x, "input", gy, "output gradient");
   Tensor gx = Tensor::empty(x.shape(), x.device());
@@ -464,6 +490,7 @@ ConvTranspose2dShape conv_transpose2d_shape(const Tensor& x, const Tensor& w, in
 
 Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int stride, int padding,
                                 int output_padding) {
+  profiler::OpScope scope("conv_transpose2d_forward", profiler::OpKind::ConvForward, device_of(x));
   const ConvTranspose2dShape s = conv_transpose2d_shape(x, w, stride, padding, output_padding);
   if (b.defined()) {
     check_channels("conv_transpose2d", b, "bias", s.C_out);
@@ -484,6 +511,7 @@ Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& 
 }
 
 Tensor conv_transpose2d_backward_data(const ConvTranspose2dShape& s, const Tensor& gy, const Tensor& w) {
+  profiler::OpScope scope("conv_transpose2d_backward_data", profiler::OpKind::ConvBackward, device_of(gy));
   HM_CHECK(gy.shape() == Shape({s.N, s.C_out, s.OH, s.OW}),
            "conv_transpose2d backward: output gradient has shape {}, expected ({}, {}, {}, {})", gy.shape().str(), s.N,
            s.C_out, s.OH, s.OW);
@@ -498,6 +526,7 @@ Tensor conv_transpose2d_backward_data(const ConvTranspose2dShape& s, const Tenso
 }
 
 void conv_transpose2d_backward_weight(const ConvTranspose2dShape& s, const Tensor& x, const Tensor& gy, Tensor& gw) {
+  profiler::OpScope scope("conv_transpose2d_backward_weight", profiler::OpKind::ConvBackward, device_of(x));
   HM_CHECK(gw.shape() == Shape({s.C_in, s.C_out, s.kH, s.kW}),
            "conv_transpose2d backward: weight gradient has shape {}", gw.shape().str());
   if (gy.device().is_cpu())
@@ -509,6 +538,7 @@ void conv_transpose2d_backward_weight(const ConvTranspose2dShape& s, const Tenso
 }
 
 void conv_transpose2d_backward_bias(const ConvTranspose2dShape& s, const Tensor& gy, Tensor& gb) {
+  profiler::OpScope scope("conv_transpose2d_backward_bias", profiler::OpKind::ConvBackward, device_of(gy));
   check_channels("conv_transpose2d backward", gb, "bias gradient", s.C_out);
   if (gy.device().is_cpu())
     cpu::channel_sum_accumulate(gy.data(), s.N, s.C_out, s.OH * s.OW, gb.data());
@@ -519,6 +549,7 @@ void conv_transpose2d_backward_bias(const ConvTranspose2dShape& s, const Tensor&
 // ---- upsampling -------------------------------------------------------------
 
 Tensor upsample_nearest_forward(const Tensor& x, int factor) {
+  profiler::OpScope scope("upsample_nearest_forward", profiler::OpKind::Resample, device_of(x));
   check_ndim("upsample_nearest", x, "input", 4, "(N, C, H, W)");
   HM_CHECK(factor >= 1, "upsample_nearest: factor must be >= 1, got {}", factor);
   const UpsampleShape s{x.size(0), x.size(1), x.size(2), x.size(3), x.size(2) * factor, x.size(3) * factor};
@@ -531,6 +562,7 @@ Tensor upsample_nearest_forward(const Tensor& x, int factor) {
 }
 
 Tensor upsample_nearest_backward(const Tensor& gy, const Shape& x_shape) {
+  profiler::OpScope scope("upsample_nearest_backward", profiler::OpKind::Resample, device_of(gy));
   const UpsampleShape s{x_shape[0], x_shape[1], x_shape[2], x_shape[3], gy.size(2), gy.size(3)};
   Tensor gx = Tensor::empty(x_shape, gy.device());
   if (gy.device().is_cpu())
@@ -541,6 +573,7 @@ Tensor upsample_nearest_backward(const Tensor& gy, const Shape& x_shape) {
 }
 
 Tensor upsample_bilinear_forward(const Tensor& x, int64_t out_h, int64_t out_w) {
+  profiler::OpScope scope("upsample_bilinear_forward", profiler::OpKind::Resample, device_of(x));
   check_ndim("upsample_bilinear", x, "input", 4, "(N, C, H, W)");
   HM_CHECK(out_h >= 1 && out_w >= 1 && x.size(2) >= 1 && x.size(3) >= 1,
            "upsample_bilinear: cannot resize {} of shape {} to {}x{}", x.label("input"), x.shape().str(), out_h,
@@ -555,6 +588,7 @@ Tensor upsample_bilinear_forward(const Tensor& x, int64_t out_h, int64_t out_w) 
 }
 
 Tensor upsample_bilinear_backward(const Tensor& gy, const Shape& x_shape) {
+  profiler::OpScope scope("upsample_bilinear_backward", profiler::OpKind::Resample, device_of(gy));
   const UpsampleShape s{x_shape[0], x_shape[1], x_shape[2], x_shape[3], gy.size(2), gy.size(3)};
   Tensor gx = Tensor::empty(x_shape, gy.device());
   if (gy.device().is_cpu())
@@ -567,6 +601,7 @@ Tensor upsample_bilinear_backward(const Tensor& gy, const Shape& x_shape) {
 // ---- channel concat ---------------------------------------------------------
 
 Tensor concat_channels(const std::vector<Tensor>& xs) {
+  profiler::OpScope scope("concat_channels", profiler::OpKind::Resample, device_of(xs.empty() ? Tensor() : xs.front()));
   HM_CHECK(!xs.empty(), "concat: no inputs");
   const Tensor& first = xs[0];
   check_ndim("concat", first, "input 0", 4, "(N, C, H, W)");
@@ -594,6 +629,7 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
 }
 
 Tensor slice_channels(const Tensor& y, int64_t offset, int64_t channels) {
+  profiler::OpScope scope("slice_channels", profiler::OpKind::Resample, device_of(y));
   check_ndim("slice_channels", y, "input", 4, "(N, C, H, W)");
   HM_CHECK(offset >= 0 && channels >= 0 && offset + channels <= y.size(1),
            "slice_channels: channels [{}, {}) are outside {} of shape {}", offset, offset + channels,
@@ -626,6 +662,7 @@ void check_landmark_weights(const char* op, const Tensor& weight, const HeatmapS
 
 HeatmapTargets render_gaussian_heatmaps(const Tensor& coords, const Tensor& visibility, int64_t height, int64_t width,
                                         float sigma) {
+  profiler::OpScope scope("render_gaussian_heatmaps", profiler::OpKind::Loss, device_of(coords));
   HeatmapShape s = check_landmarks("render_gaussian_heatmaps", coords, "coordinates");
   check_landmark_weights("render_gaussian_heatmaps", visibility, s, "visibility");
   check_same_device("render_gaussian_heatmaps", coords, visibility, "visibility");
@@ -643,6 +680,7 @@ HeatmapTargets render_gaussian_heatmaps(const Tensor& coords, const Tensor& visi
 }
 
 Tensor soft_argmax_forward(const Tensor& heatmaps, float beta) {
+  profiler::OpScope scope("soft_argmax_forward", profiler::OpKind::Loss, device_of(heatmaps));
   check_ndim("soft_argmax", heatmaps, "heatmaps", 4, "(N, K, H, W)");
   const HeatmapShape s{heatmaps.size(0), heatmaps.size(1), heatmaps.size(2), heatmaps.size(3)};
   HM_CHECK(s.H * s.W > 0 && beta > 0, "soft_argmax: {} of shape {} with beta {} is invalid", heatmaps.label("heatmaps"),
@@ -656,6 +694,7 @@ Tensor soft_argmax_forward(const Tensor& heatmaps, float beta) {
 }
 
 Tensor soft_argmax_backward(const Tensor& heatmaps, const Tensor& coords, const Tensor& g_coords, float beta) {
+  profiler::OpScope scope("soft_argmax_backward", profiler::OpKind::Loss, device_of(heatmaps));
   const HeatmapShape s{heatmaps.size(0), heatmaps.size(1), heatmaps.size(2), heatmaps.size(3)};
   check_same_shape("soft_argmax backward", coords, "coordinates", g_coords, "coordinate gradient");
   Tensor g = Tensor::empty(heatmaps.shape(), heatmaps.device());
@@ -685,6 +724,7 @@ std::pair<int64_t, int64_t> check_loss_inputs(const char* op, const Tensor& pred
 }  // namespace
 
 Tensor weighted_mse_forward(const Tensor& pred, const Tensor& target, const Tensor& weight) {
+  profiler::OpScope scope("weighted_mse_forward", profiler::OpKind::Loss, device_of(pred));
   const auto [maps, per_map] = check_loss_inputs("heatmap mse", pred, target, weight);
   HM_CHECK(pred.numel() > 0, "heatmap mse: {} is empty", pred.label("prediction"));
   if (pred.device().is_cpu())
@@ -697,6 +737,7 @@ Tensor weighted_mse_forward(const Tensor& pred, const Tensor& target, const Tens
 }
 
 Tensor weighted_mse_backward(const Tensor& pred, const Tensor& target, const Tensor& weight, const Tensor& g) {
+  profiler::OpScope scope("weighted_mse_backward", profiler::OpKind::Loss, device_of(pred));
   const auto [maps, per_map] = check_loss_inputs("heatmap mse backward", pred, target, weight);
   Tensor grad = Tensor::empty(pred.shape(), pred.device());
   if (pred.device().is_cpu())
@@ -708,6 +749,7 @@ Tensor weighted_mse_backward(const Tensor& pred, const Tensor& target, const Ten
 }
 
 Tensor weighted_l1_forward(const Tensor& pred, const Tensor& truth, const Tensor& weight) {
+  profiler::OpScope scope("weighted_l1_forward", profiler::OpKind::Loss, device_of(pred));
   check_landmarks("coordinate l1", pred, "predicted coordinates");
   const auto [points, per_point] = check_loss_inputs("coordinate l1", pred, truth, weight);
   HM_CHECK(points > 0, "coordinate l1: {} is empty", pred.label("predicted coordinates"));
@@ -719,6 +761,7 @@ Tensor weighted_l1_forward(const Tensor& pred, const Tensor& truth, const Tensor
 }
 
 Tensor weighted_l1_backward(const Tensor& pred, const Tensor& truth, const Tensor& weight, const Tensor& g) {
+  profiler::OpScope scope("weighted_l1_backward", profiler::OpKind::Loss, device_of(pred));
   const auto [points, per_point] = check_loss_inputs("coordinate l1 backward", pred, truth, weight);
   Tensor grad = Tensor::empty(pred.shape(), pred.device());
   if (pred.device().is_cpu())
@@ -767,15 +810,19 @@ float host_grad_scale(const Tensor& grad_scale) { return grad_scale.defined() ? 
 
 void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads, const std::vector<Tensor>& m,
                const std::vector<Tensor>& v, const AdamHyper& h, const Tensor& grad_scale) {
+  profiler::OpScope scope("adam_step", profiler::OpKind::Optimizer, device_of(params.empty() ? Tensor() : params.front()));
   const Device device = check_parameter_lists("adam", params, {&grads, &m, &v});
   if (device.is_cpu()) {
     const cpu::AdamOptions o{h.lr, h.beta1, h.beta2, h.eps, h.weight_decay, h.decoupled != 0};
     const double scale = host_grad_scale(grad_scale);
-    for (size_t i = 0; i < params.size(); ++i) {
-      Tensor p = params[i], mi = m[i], vi = v[i];  // handles to the tensors updated in place
-      cpu::adam_update(o, h.bias_correction1, h.bias_correction2, scale, p.data(), grads[i].data(), mi.data(),
-                       vi.data(), p.numel());
-    }
+    // One parallel loop over the chunks of all parameters, as the GPU kernel
+    // does: most tensors are too small to split across threads alone.
+    const std::vector<ParamChunk> chunks = chunk_table(params, grads, &m, &v);
+    parallel_items(static_cast<int64_t>(chunks.size()), [&](int64_t c) {
+      const ParamChunk& k = chunks[c];
+      cpu::adam_update_range(o, h.bias_correction1, h.bias_correction2, scale, k.param + k.offset,
+                             k.grad + k.offset, k.state0 + k.offset, k.state1 + k.offset, k.count);
+    });
     return;
   }
   const std::vector<ParamChunk> chunks = chunk_table(params, grads, &m, &v);
@@ -786,6 +833,7 @@ void adam_step(const std::vector<Tensor>& params, const std::vector<Tensor>& gra
 
 void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grads,
               const std::vector<Tensor>& momentum, const SgdHyper& h, const Tensor& grad_scale) {
+  profiler::OpScope scope("sgd_step", profiler::OpKind::Optimizer, device_of(params.empty() ? Tensor() : params.front()));
   const Device device = check_parameter_lists("sgd", params, {&grads, &momentum});
   if (device.is_cpu()) {
     const cpu::SgdOptions o{h.lr, h.momentum, h.weight_decay, h.first_step != 0};
@@ -803,10 +851,18 @@ void sgd_step(const std::vector<Tensor>& params, const std::vector<Tensor>& grad
 }
 
 Tensor gradient_norm(const std::vector<Tensor>& grads, float max_norm) {
+  profiler::OpScope scope("gradient_norm", profiler::OpKind::Optimizer, device_of(grads.empty() ? Tensor() : grads.front()));
   const Device device = check_parameter_lists("gradient norm", grads, {});
   if (device.is_cpu()) {
+    // One parallel loop over the chunks of all tensors (most are small), the
+    // partial sums then added in chunk order: deterministic for any thread count.
+    const std::vector<ParamChunk> chunks = chunk_table(grads, grads, nullptr, nullptr);
+    std::vector<double> partial(chunks.size());
+    parallel_items(static_cast<int64_t>(chunks.size()), [&](int64_t c) {
+      partial[c] = cpu::squared_norm_block(chunks[c].grad + chunks[c].offset, chunks[c].count);
+    });
     double sum = 0;
-    for (const Tensor& g : grads) sum += cpu::squared_norm(g.data(), g.numel());
+    for (double p : partial) sum += p;
     const double norm = std::sqrt(sum);
     const double scale = max_norm > 0 ? std::min(1.0, max_norm / (norm + 1e-6)) : 1.0;
     return Tensor::from_vector({static_cast<float>(norm), static_cast<float>(scale)}, {2});

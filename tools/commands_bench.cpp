@@ -1,11 +1,19 @@
 // heatmark bench ops: time every op of the harness on a backend.
 #include <fmt/format.h>
 
+#include <map>
 #include <memory>
+#include <tuple>
 
+#include "autograd/grad_mode.h"
 #include "cuda/info.h"
+#include "hrnet/hrnet.h"
+#include "tensor/cpu/peak.h"
+#include "tensor/parallel.h"
+#include "tensor/profiler.h"
 #include "tensor/error.h"
 #include "tests/harness/op_harness.h"
+#include "tools/bench_train.h"
 #include "tools/commands.h"
 
 namespace heatmark::cli {
@@ -15,27 +23,104 @@ struct BenchOpsOptions {
   std::string op;
   std::string device = "cpu";
   std::string kernels = "handwritten";
+  std::string model;  // time this model's conv layers instead of the registry's cases
+  int64_t input_size = 256, batch = 1;
   int repeat = 5;
 };
 
-// Times every registered op (or one) on its model-sized perf cases.
+// The distinct conv2d layers of a model at an input size, with how often each
+// occurs, from one traced forward pass.
+std::vector<std::pair<harness::OpCase, int>> model_conv_cases(const BenchOpsOptions& o) {
+  HRNetConfig config = hrnet_preset(o.model);
+  config.input_size = o.input_size;
+  HRNet model(config);
+  model.eval();
+  std::vector<Conv2dShape> shapes;
+  {
+    NoGrad no_grad;
+    profiler::set_conv_trace(&shapes);
+    model.forward(Tensor::zeros({o.batch, config.in_channels, o.input_size, o.input_size}));
+    profiler::set_conv_trace(nullptr);
+  }
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>, int> count;
+  std::vector<std::pair<harness::OpCase, int>> out;
+  for (const Conv2dShape& s : shapes) ++count[{s.N, s.C_in, s.H, s.W, s.C_out, s.kH, s.stride, s.pad}];
+  for (const auto& [key, n] : count) {
+    const auto [N, C_in, H, W, C_out, k, stride, pad] = key;
+    out.emplace_back(harness::conv2d_case(N, C_in, H, W, C_out, k, static_cast<int>(stride), static_cast<int>(pad),
+                                          false),
+                     n);
+  }
+  return out;
+}
+
+// Times every registered op (or one), or a model's conv layers, on a backend.
 int bench_ops(const BenchOpsOptions& o) {
-  const harness::Backend backend{cuda::usable_device(Device::parse(o.device)), kernels::parse_kernel_provider(o.kernels)};
-  fmt::print("backend: {}\n", backend.name());
-  fmt::print("{:<70} {:>10} {:>10} {:>11} {:>11}\n", "case", "fwd ms", "bwd ms", "fwd GFLOP/s", "bwd GFLOP/s");
+  const Device device = cuda::usable_device(Device::parse(o.device));
+  const harness::Backend backend{device, kernels::parse_kernel_provider(o.kernels)};
+  // The yardsticks: the CPU's measured FMA peak, or on a GPU the vendor kernels.
+  double peak_gflops = 0;
+  if (device.is_cpu()) {
+    const cpu::FmaPeak peak = cpu::measure_fma_peak(num_threads());
+    peak_gflops = peak.gflops;
+    fmt::print("backend: cpu, {} threads; measured {} FMA peak {:.1f} GFLOP/s\n", peak.threads, peak.isa, peak.gflops);
+  } else {
+    fmt::print("backend: {}\n", backend.name());
+  }
+  const bool versus_vendor = device.is_cuda() && backend.provider == kernels::KernelProvider::HandWritten;
+  const harness::Backend vendor{device, kernels::KernelProvider::Vendor};
+  fmt::print("{:<70} {:>5} {:>9} {:>9} {:>9} {:>9}", "case", "count", "fwd ms", "bwd ms", "fwd GF/s", "bwd GF/s");
+  if (peak_gflops > 0) fmt::print(" {:>9} {:>9}", "fwd %peak", "bwd %peak");
+  if (versus_vendor) fmt::print(" {:>9} {:>9}", "fwd/vndr", "bwd/vndr");
+  fmt::print("\n");
+
+  double total_ms = 0, total_flops = 0, big3x3_ms = 0, big3x3_flops = 0;
+  auto report = [&](const harness::OpCase& c, int count) {
+    const harness::PerfResult r = harness::measure(c, backend, o.repeat);
+    fmt::print("{:<70} {:>5} {:>9.3f} {:>9.3f} {:>9.2f} {:>9.2f}", c.describe(), count, r.forward_ms, r.backward_ms,
+               r.forward_gflops, r.backward_gflops);
+    if (peak_gflops > 0)
+      fmt::print(" {:>8.1f}% {:>8.1f}%", 100 * r.forward_gflops / peak_gflops, 100 * r.backward_gflops / peak_gflops);
+    if (versus_vendor) {
+      const harness::PerfResult v = harness::measure(c, vendor, o.repeat);
+      fmt::print(" {:>9.2f} {:>9.2f}", r.forward_ms / v.forward_ms, r.backward_ms / v.backward_ms);
+    }
+    fmt::print("\n");
+    total_ms += count * (r.forward_ms + r.backward_ms);
+    total_flops += count * 3 * c.flops;
+    // "Larger" 3x3 layers: at least 0.1 GFLOP per forward.
+    if (c.params.starts_with("k3") && c.flops >= 1e8) {
+      big3x3_ms += count * (r.forward_ms + r.backward_ms);
+      big3x3_flops += count * 3 * c.flops;
+    }
+  };
+
+  if (!o.model.empty()) {
+    HM_CHECK(o.op.empty() || o.op == "conv2d", "bench ops --model times the model's conv2d layers; --op {} does not apply",
+             o.op);
+    for (const auto& [c, count] : model_conv_cases(o)) report(c, count);
+    const double gflops = total_flops / (total_ms * 1e6);
+    fmt::print("\nall conv layers of {} at {}x{}, batch {}, forward + backward: {:.1f} ms, {:.1f} GFLOP/s", o.model,
+               o.input_size, o.input_size, o.batch, total_ms, gflops);
+    if (peak_gflops > 0) fmt::print(" ({:.1f}% of peak)", 100 * gflops / peak_gflops);
+    fmt::print("\n");
+    if (big3x3_ms > 0) {
+      const double big = big3x3_flops / (big3x3_ms * 1e6);
+      fmt::print("3x3 layers of at least 0.1 GFLOP: {:.1f} ms, {:.1f} GFLOP/s", big3x3_ms, big);
+      if (peak_gflops > 0) fmt::print(" ({:.1f}% of peak)", 100 * big / peak_gflops);
+      fmt::print("\n");
+    }
+    return 0;
+  }
   bool found = false;
   for (const harness::OpFamily& f : harness::registry()) {
     if (!o.op.empty() && f.op != o.op) continue;
     found = true;
-    if (!f.gpu_kernels && !backend.device.is_cpu()) {
+    if (!f.gpu_kernels && !device.is_cpu()) {
       fmt::print("{:<70} (CPU only)\n", f.op);
       continue;
     }
-    for (const harness::OpCase& c : f.perf_cases) {
-      const harness::PerfResult r = harness::measure(c, backend, o.repeat);
-      fmt::print("{:<70} {:>10.3f} {:>10.3f} {:>11.2f} {:>11.2f}\n", c.describe(), r.forward_ms, r.backward_ms,
-                 r.forward_gflops, r.backward_gflops);
-    }
+    for (const harness::OpCase& c : f.perf_cases) report(c, 1);
   }
   HM_CHECK(found, "bench ops: unknown op '{}' (see the op harness registry)", o.op);
   return 0;
@@ -43,20 +128,42 @@ int bench_ops(const BenchOpsOptions& o) {
 }  // namespace
 
 Command add_bench(CLI::App& parent) {
-  CLI::App* bench = parent.add_subcommand("bench", "Measure kernels");
+  CLI::App* bench = parent.add_subcommand("bench", "Measure kernels and training steps");
   bench->require_subcommand(1);
   auto ops = std::make_shared<BenchOpsOptions>();
-  CLI::App* cmd = bench->add_subcommand("ops", "Time forward and backward of every op (time, GFLOP/s)");
+  CLI::App* cmd = bench->add_subcommand("ops", "Time forward and backward of every op, or of a model's conv layers (ms, GFLOP/s, share of peak)");
   cmd->add_option("--op", ops->op, "Only this op (e.g. conv2d)");
   cmd->add_option("--device", ops->device, "cpu, emu (kernels under the emulator: correctness, not speed) or cuda")
       ->capture_default_str();
   cmd->add_option("--kernels", ops->kernels, "On cuda: handwritten or vendor (cuDNN/cuBLAS)")
       ->check(CLI::IsMember({"handwritten", "vendor"}))
       ->capture_default_str();
+  cmd->add_option("--model", ops->model, "Time this model's conv layers (hrnet_w18, hrnet_w32, ...) instead");
+  cmd->add_option("--input-size", ops->input_size, "With --model: input size")->capture_default_str();
+  cmd->add_option("--batch", ops->batch, "With --model: batch size")->capture_default_str();
   cmd->add_option("--repeat", ops->repeat, "Timed repeats (the median is shown)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  return {cmd, [ops] { return bench_ops(*ops); }};
+
+  auto train = std::make_shared<BenchTrainOptions>();
+  CLI::App* train_cmd = bench->add_subcommand(
+      "train", "Time whole training steps (or forward passes) on random data: ms/step, images/s, memory, by op");
+  train_cmd->add_option("--model", train->model, "hrnet_w18_small, hrnet_w18, hrnet_w32 or hrnet_w48")
+      ->capture_default_str();
+  train_cmd->add_option("--head", train->head, "simple, concat or deconv")->capture_default_str();
+  train_cmd->add_option("--input-size", train->input_size, "Square input size (a multiple of 32)")->capture_default_str();
+  train_cmd->add_option("--batch", train->batch, "Batch size")->capture_default_str();
+  train_cmd->add_option("--landmarks", train->landmarks, "Landmarks (heatmaps)")->capture_default_str();
+  train_cmd->add_option("--device", train->device, "cpu, cuda, cuda:N or emu (emu: correctness, not speed)")
+      ->capture_default_str();
+  train_cmd->add_option("--kernels", train->kernels, "On cuda: handwritten or vendor")
+      ->check(CLI::IsMember({"handwritten", "vendor"}))
+      ->capture_default_str();
+  train_cmd->add_option("--steps", train->steps, "Timed steps (the median is shown)")->capture_default_str();
+  train_cmd->add_option("--warmup", train->warmup, "Untimed steps first")->capture_default_str();
+  train_cmd->add_flag("--forward-only", train->forward_only, "Time inference forward passes (eval mode, no graph)");
+  train_cmd->add_option("--json", train->json, "Also write the results as JSON");
+  return {bench, [ops, train, cmd] { return cmd->parsed() ? bench_ops(*ops) : bench_train(*train); }};
 }
 
 }  // namespace heatmark::cli

@@ -2,7 +2,8 @@
 # One prepared check for a machine with an NVIDIA GPU: builds with CUDA, runs
 # the whole test suite (every op then also runs on the real `cuda` backend,
 # with the hand-written and with the vendor kernels), runs the kernel lab on
-# HRNet shapes against cuDNN, times the ops, and writes a short report.
+# HRNet shapes against cuDNN, times the ops and the W32 training step against
+# PyTorch eager on the same GPU, and writes a short report.
 #   usage: tools/gpu_check.sh [REPORT_DIR]   (default: gpu-report/)
 # Needs nvcc and a GPU; exits non-zero if any step fails.
 set -uo pipefail
@@ -34,5 +35,29 @@ step "kernel lab on the GPU (HRNet shapes, vs cuDNN)" lab_cuda.txt "$build/cuda/
 step "op timings on cuda, hand-written kernels" bench_ops_cuda.txt "$build/tools/heatmark" bench ops --device cuda --kernels handwritten --repeat 20
 step "op timings on cuda, vendor kernels" bench_ops_cuda_vendor.txt "$build/tools/heatmark" bench ops --device cuda --kernels vendor --repeat 20
 step "op timings on cpu (same run)" bench_ops_cpu.txt "$build/tools/heatmark" bench ops --device cpu --repeat 5
+# The training step of HRNet-W32 at 768, batch 4, against PyTorch eager on
+# the same GPU (same model config, parameter counts checked by the script).
+hm="$build/tools/heatmark"
+train_flags=(--model hrnet_w32 --input-size 768 --batch 4 --landmarks 19 --steps 10)
+step "bench train W32 768 b4, cuda, vendor kernels" bench_train_vendor.txt \
+  "$hm" bench train "${train_flags[@]}" --device cuda --kernels vendor --json "$report/bench_train_vendor.json"
+step "bench train W32 768 b4, cuda, hand-written kernels" bench_train_handwritten.txt \
+  "$hm" bench train "${train_flags[@]}" --device cuda --kernels handwritten --json "$report/bench_train_handwritten.json"
+step "PyTorch W32 768 b4 on the same GPU" torch_train_cuda.txt \
+  python3 "$root/bench/torch_hrnet.py" --like "$report/bench_train_vendor.json" --device cuda \
+  --json "$report/torch_train_cuda.json"
+step "conv layers of W32 at 768, hand-written vs vendor" bench_ops_w32_768.txt \
+  "$hm" bench ops --device cuda --model hrnet_w32 --input-size 768 --batch 4 --repeat 10
+if [ -f "$report/torch_train_cuda.json" ] && [ -f "$report/bench_train_vendor.json" ]; then
+  python3 - "$report" <<'PY' | tee -a "$report/summary.md"
+import json, sys
+r = sys.argv[1]
+hm, pt = json.load(open(r + "/bench_train_vendor.json")), json.load(open(r + "/torch_train_cuda.json"))
+print("- W32 768 b4 training step: heatmark (vendor) %.1f ms, PyTorch %.1f ms, ratio %.2f; "
+      "peak device memory heatmark %.0f MiB, PyTorch %.0f MiB"
+      % (hm["ms_per_step"], pt["ms_per_step"], hm["ms_per_step"] / pt["ms_per_step"],
+         hm.get("peak_device_mib", 0), pt["peak_device_mib"]))
+PY
+fi
 grep -E "tests passed|tests failed" "$report/tests.log" | tee -a "$report/summary.md"
 exit $status

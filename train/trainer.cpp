@@ -21,6 +21,7 @@
 #include "train/report.h"
 #include "train/schedule.h"
 #include "train/split.h"
+#include "train/step.h"
 
 namespace heatmark {
 
@@ -110,25 +111,9 @@ std::vector<const Sample*> samples_of(const Dataset& d, const std::vector<size_t
 }
 
 // Forward and loss of one batch on `device` (records the graph in grad mode).
-struct BatchResult {
-  LandmarkLoss loss;
-  Tensor coords;  // (B, K, 2) normalised predictions
-};
-
-BatchResult run_batch(HRNet& model, const Batch& batch, Device device, const TrainConfig& c) {
-  const Tensor x = batch.images.to(device);
-  const Tensor heatmaps = model.forward(x);
-  const int64_t B = heatmaps.size(0), K = heatmaps.size(1), H = heatmaps.size(2), W = heatmaps.size(3);
-  const float to_heatmap = static_cast<float>(W) / static_cast<float>(c.input_size);
-  Tensor coords_input = batch.coords.to(device);
-  const kernels::HeatmapTargets targets = kernels::render_gaussian_heatmaps(
-      kernels::scale(coords_input, to_heatmap), Tensor::ones({B, K}, device), H, W, static_cast<float>(c.sigma));
-  const Tensor truth = kernels::scale(coords_input, 1.0f / static_cast<float>(c.input_size));
-  BatchResult r;
-  r.coords = soft_argmax(heatmaps, static_cast<float>(c.beta));
-  r.loss = landmark_loss(heatmaps, targets.target, r.coords, truth, targets.weight,
-                         static_cast<float>(c.heatmap_weight), static_cast<float>(c.coordinate_weight));
-  return r;
+StepOutput run_batch(HRNet& model, const Batch& batch, Device device, const TrainConfig& c) {
+  return forward_and_loss(model, batch.images.to(device), batch.coords.to(device),
+                          LossSettings{c.input_size, c.sigma, c.beta, c.heatmap_weight, c.coordinate_weight});
 }
 
 struct Validation {
@@ -147,7 +132,7 @@ Validation validate(HRNet& model, const BatchMaker& maker, const Dataset& d, con
     const std::vector<size_t> part(indices.begin() + first,
                                    indices.begin() + std::min(indices.size(), first + static_cast<size_t>(c.batch)));
     const Batch batch = maker.make(part, 0, false);
-    const BatchResult r = run_batch(model, batch, device, c);
+    const StepOutput r = run_batch(model, batch, device, c);
     loss_sum += r.loss.total.item() * static_cast<double>(part.size());
     const std::vector<float> coords = r.coords.to_vector();
     const size_t K = d.landmark_names.size();
@@ -256,7 +241,7 @@ TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log) {
     while (std::optional<Batch> batch = loader.next()) {
       const double lr = schedule.at(state.step);
       optimizer.set_lr(static_cast<float>(lr));
-      const BatchResult r = run_batch(*model, *batch, device, c);
+      const StepOutput r = run_batch(*model, *batch, device, c);
       const double loss = r.loss.total.item();
       HM_CHECK(std::isfinite(loss), "step {} (epoch {}): the loss is {} (heatmap {}, coordinate {}); stopping. The last "
                "good checkpoint is {}",

@@ -14,9 +14,12 @@ namespace heatmark::cpu {
 inline constexpr int64_t kElementwiseGrain = 1 << 15;
 
 template <typename T, typename F>
-void map_indices(int64_t n, F&& f) {
+void map_indices(int64_t n, const F& f) {
   parallel_for(0, n, kElementwiseGrain, [&](int64_t lo, int64_t hi) {
-    for (int64_t i = lo; i < hi; ++i) f(i);
+    // A private copy of the body (its pointers): stores through the output
+    // then provably leave them alone, and the loop vectorises.
+    const F body = f;
+    for (int64_t i = lo; i < hi; ++i) body(i);
   });
 }
 
@@ -62,7 +65,11 @@ void relu_forward(const T* x, T* y, int64_t n) {
 // input need not be kept for backward.
 template <typename T>
 void relu_backward(const T* y, const T* gy, T* gx, int64_t n) {
-  map_indices<T>(n, [=](int64_t i) { gx[i] = y[i] > T(0) ? gy[i] : T(0); });
+  // gy is read unconditionally: a conditional load keeps the loop scalar and branchy.
+  map_indices<T>(n, [=](int64_t i) {
+    const T g = gy[i];
+    gx[i] = y[i] > T(0) ? g : T(0);
+  });
 }
 
 // y += x

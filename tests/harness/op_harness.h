@@ -69,6 +69,11 @@ struct OpFamily {
   bool gpu_kernels = true;         // has hand-written CUDA kernels (runs on emu and cuda)
 };
 
+// A conv2d case of any shape (square kernel), as the registry makes them;
+// `heatmark bench ops --model` builds the layers of a real model with it.
+OpCase conv2d_case(int64_t N, int64_t C_in, int64_t H, int64_t W, int64_t C_out, int64_t k, int stride, int pad,
+                   bool bias);
+
 // Every registered op.
 const std::vector<OpFamily>& registry();
 const OpFamily& family(const std::string& op);
@@ -102,7 +107,8 @@ struct PerfResult {
   double forward_ms = 0, backward_ms = 0;
   double forward_gflops = 0, backward_gflops = 0;  // backward counted as 2x the forward flops
 };
-// Median of `repeats` timed runs after one warm-up run.
+// Median of `repeats` timed runs after one warm-up run. On a GPU, times come
+// from CUDA events and every repeat starts with a flushed L2.
 PerfResult measure(const OpCase& c, const Backend& backend, int repeats);
 
 }  // namespace heatmark::harness

@@ -169,38 +169,7 @@ OpFamily matmul_family() {
   return f;
 }
 
-// ---- conv2d -----------------------------------------------------------------------
-
-OpCase conv2d_case(int64_t N, int64_t C_in, int64_t H, int64_t W, int64_t C_out, int64_t k, int stride, int pad,
-                   bool bias) {
-  const Conv2dShape s = Conv2dShape::make(N, C_in, H, W, C_out, k, k, stride, pad);
-  OpCase c;
-  c.op = "conv2d";
-  c.params = "k" + std::to_string(k) + " s" + std::to_string(stride) + " p" + std::to_string(pad) +
-             (bias ? " bias" : "");
-  c.inputs = {{"x", Shape{N, C_in, H, W}}, {"weight", Shape{C_out, C_in, k, k}}};
-  if (bias) c.inputs.push_back({"bias", Shape{C_out}});
-  c.reference = [s, bias](const Inputs& in) {
-    DoubleVector y(s.N * s.C_out * s.OH * s.OW);
-    cpu::conv2d_forward(s, in[0].data(), in[1].data(), bias ? in[2].data() : nullptr, y.data());
-    return y;
-  };
-  c.reference_backward = [s, bias](const Inputs& in, const DoubleVector& g) {
-    Grads grads{DoubleVector(in[0].size()), DoubleVector(in[1].size(), 0.0)};
-    cpu::conv2d_backward_data(s, g.data(), in[1].data(), grads[0].data());
-    cpu::conv2d_backward_weight(s, in[0].data(), g.data(), grads[1].data());
-    if (bias) {
-      grads.push_back(DoubleVector(s.C_out, 0.0));
-      cpu::conv2d_backward_bias(s, g.data(), grads[2].data());
-    }
-    return grads;
-  };
-  c.run = [stride, pad](const std::vector<Tensor>& t) {
-    return conv2d(t[0], t[1], t.size() > 2 ? t[2] : Tensor(), stride, pad);
-  };
-  c.flops = s.flops();
-  return c;
-}
+// ---- conv2d (conv2d_case is public: below) ------------------------------------------
 
 OpFamily conv2d_family() {
   OpFamily f{"conv2d", {}, {}};
@@ -694,6 +663,38 @@ std::vector<OpFamily> build_registry() {
 }
 
 }  // namespace
+
+OpCase conv2d_case(int64_t N, int64_t C_in, int64_t H, int64_t W, int64_t C_out, int64_t k, int stride, int pad,
+                   bool bias) {
+  const Conv2dShape s = Conv2dShape::make(N, C_in, H, W, C_out, k, k, stride, pad);
+  OpCase c;
+  c.op = "conv2d";
+  c.params = "k" + std::to_string(k) + " s" + std::to_string(stride) + " p" + std::to_string(pad) +
+             (bias ? " bias" : "");
+  c.inputs = {{"x", Shape{N, C_in, H, W}}, {"weight", Shape{C_out, C_in, k, k}}};
+  if (bias) c.inputs.push_back({"bias", Shape{C_out}});
+  c.reference = [s, bias](const Inputs& in) {
+    DoubleVector y(s.N * s.C_out * s.OH * s.OW);
+    cpu::conv2d_forward(s, in[0].data(), in[1].data(), bias ? in[2].data() : nullptr, y.data());
+    return y;
+  };
+  c.reference_backward = [s, bias](const Inputs& in, const DoubleVector& g) {
+    Grads grads{DoubleVector(in[0].size()), DoubleVector(in[1].size(), 0.0)};
+    cpu::conv2d_backward_data(s, g.data(), in[1].data(), grads[0].data());
+    cpu::conv2d_backward_weight(s, in[0].data(), g.data(), grads[1].data());
+    if (bias) {
+      grads.push_back(DoubleVector(s.C_out, 0.0));
+      cpu::conv2d_backward_bias(s, g.data(), grads[2].data());
+    }
+    return grads;
+  };
+  c.run = [stride, pad](const std::vector<Tensor>& t) {
+    return conv2d(t[0], t[1], t.size() > 2 ? t[2] : Tensor(), stride, pad);
+  };
+  c.flops = s.flops();
+  return c;
+}
+
 
 const std::vector<OpFamily>& registry() {
   static const std::vector<OpFamily> families = build_registry();

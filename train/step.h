@@ -1,0 +1,29 @@
+// The forward half of a training step, shared by the trainer and `heatmark
+// bench train`: heatmaps, Gaussian targets rendered on the device, soft-argmax
+// coordinates and the loss. The caller runs backward and the optimizer.
+#pragma once
+
+#include <cstdint>
+
+#include "autograd/ops.h"
+#include "hrnet/hrnet.h"
+
+namespace heatmark {
+
+struct LossSettings {
+  int64_t input_size = 768;
+  double sigma = 3.0;  // target Gaussian, heatmap pixels
+  double beta = 20.0;  // soft-argmax temperature
+  double heatmap_weight = 1.0, coordinate_weight = 0.5;
+};
+
+struct StepOutput {
+  LandmarkLoss loss;
+  Tensor coords;  // (B, K, 2) predictions, normalised to [0, 1]
+};
+
+// images (B, C, S, S) and landmarks (B, K, 2) in input pixels, both on the
+// model's device. Records the graph in grad mode.
+StepOutput forward_and_loss(HRNet& model, const Tensor& images, const Tensor& landmarks, const LossSettings& s);
+
+}  // namespace heatmark
