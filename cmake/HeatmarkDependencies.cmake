@@ -1,5 +1,6 @@
 # The libraries heatmark links, as three interface targets: heatmark_fmt,
-# heatmark_openmp and heatmark_blas. By default they are Debian's shared
+# heatmark_openmp and heatmark_blas (zlib is found in the top CMakeLists.txt,
+# static when HEATMARK_STATIC is on). By default they are Debian's shared
 # libraries. With HEATMARK_STATIC=ON they are static archives, together with
 # the C++ runtime, so the heatmark binary needs only glibc at run time (and,
 # for the GPU, the NVIDIA driver; the CUDA runtime is always linked

@@ -42,14 +42,16 @@ void* CachingAllocator::allocate(size_t bytes) {
     cached_.erase(it);
     ++stats_.cache_hits;
   } else {
-    pointer = raw_allocate_(size);
+    auto raw = [&] { return stats_.reserved + size <= limit_ ? raw_allocate_(size) : nullptr; };
+    pointer = raw();
     if (!pointer && !cached_.empty()) {
       empty_cache_locked();
-      pointer = raw_allocate_(size);
+      pointer = raw();
     }
     if (!pointer)
-      fail("out of memory on {}: cannot allocate {:.1f} MiB ({:.1f} MiB in use by tensors, peak {:.1f} MiB)",
-           device_name_, mib(size), mib(stats_.allocated), mib(stats_.peak_allocated));
+      throw OutOfMemory(fmt::format("out of memory on {}: cannot allocate {:.1f} MiB ({:.1f} MiB in use by tensors, "
+                                    "peak {:.1f} MiB)",
+                                    device_name_, mib(size), mib(stats_.allocated), mib(stats_.peak_allocated)));
     ++stats_.raw_allocations;
     in_use_[pointer] = size;
     stats_.allocated += size;
@@ -86,6 +88,11 @@ void CachingAllocator::empty_cache_locked() {
 AllocatorStats CachingAllocator::stats() const {
   std::lock_guard lock(mutex_);
   return stats_;
+}
+
+void CachingAllocator::set_limit(size_t bytes) {
+  std::lock_guard lock(mutex_);
+  limit_ = bytes;
 }
 
 void CachingAllocator::reset_peak() {

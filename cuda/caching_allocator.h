@@ -39,13 +39,16 @@ class CachingAllocator {
   CachingAllocator(const CachingAllocator&) = delete;
   CachingAllocator& operator=(const CachingAllocator&) = delete;
 
-  // Throws heatmark::Error when the device is out of memory even after the
-  // cache was emptied; the message gives the request and the usage.
+  // Throws heatmark::OutOfMemory when the device is out of memory (or over
+  // the limit) even after the cache was emptied; the message gives the
+  // request and the usage.
   void* allocate(size_t bytes);
   void release(void* pointer);
   void empty_cache();  // returns every cached block to the device
   AllocatorStats stats() const;
   void reset_peak();
+  // Refuses to hold more than `bytes` (cached blocks included).
+  void set_limit(size_t bytes);
 
   // Sizes are rounded up to 512 bytes, and to 1 MiB above 1 MiB, so that
   // blocks are reusable across slightly different requests.
@@ -57,6 +60,7 @@ class CachingAllocator {
   const std::string device_name_;
   const RawAllocate raw_allocate_;
   const RawFree raw_free_;
+  size_t limit_ = SIZE_MAX;
   mutable std::mutex mutex_;
   std::unordered_map<void*, size_t> in_use_;  // pointer -> rounded size
   std::multimap<size_t, void*> cached_;       // rounded size -> free block

@@ -23,8 +23,16 @@ namespace {
 void* host_raw_allocate(size_t bytes) { return std::aligned_alloc(256, (bytes + 255) / 256 * 256); }
 void host_raw_free(void* p) { std::free(p); }
 
+// The emulated GPU's memory is the host's, or HEATMARK_EMU_MEMORY_MB to see
+// what running out of GPU memory looks like without a GPU.
 CachingAllocator& emu_allocator() {
   static CachingAllocator allocator("emu", host_raw_allocate, host_raw_free);
+  static const bool limited = [] {
+    const char* mb = std::getenv("HEATMARK_EMU_MEMORY_MB");
+    if (mb) allocator.set_limit(static_cast<size_t>(std::strtoull(mb, nullptr, 10)) << 20);
+    return mb != nullptr;
+  }();
+  (void)limited;
   return allocator;
 }
 

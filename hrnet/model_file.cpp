@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <set>
+#include <string_view>
 
 #include "heatmark/version.h"
 #include "tensor/error.h"
@@ -40,6 +41,22 @@ void load_state(Module& module, const SafetensorsFile& file, bool (*ignore)(cons
              "{}: unexpected tensor '{}' (the file is for another architecture?)", file.path(), name);
 }
 
+namespace {
+
+// A lower bound on the parameters of `c` from its 3x3 and 1x1 convolutions
+// alone: the stem, stage 1's Bottlenecks and the BasicBlocks of stages 2-4.
+// In double, so absurd configs cannot overflow.
+double minimum_parameters(const HRNetConfig& c) {
+  const auto sq = [](int64_t w) { return static_cast<double>(w) * static_cast<double>(w); };
+  double n = 9.0 * static_cast<double>(c.in_channels * c.stem_width) + 9 * sq(c.stem_width);
+  n += c.stage1_blocks * 17 * sq(c.stage1_planes);  // 1x1 (4p -> p), 3x3 (p -> p), 1x1 (p -> 4p)
+  for (const HRNetStage& stage : c.stages)
+    for (int64_t w : stage.widths) n += static_cast<double>(stage.modules) * stage.blocks * 18 * sq(w);
+  return n;
+}
+
+}  // namespace
+
 std::unique_ptr<HRNet> load_model(const std::string& path) {
   const SafetensorsFile file = SafetensorsFile::read(path);
   // A training checkpoint is a model file plus optimizer state (train/checkpoint.h).
@@ -53,8 +70,16 @@ std::unique_ptr<HRNet> load_model(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     fail("{}: metadata 'heatmark.config' is not valid JSON ({})", path, e.what());
   } catch (const Error& e) {
+    if (std::string_view(e.what()).starts_with(path)) throw;  // it names the file already
     fail("{}: {}", path, e.what());
   }
+  // The config alone decides how much the model allocates: a small file must
+  // not make us build a giant model before its tensors are found missing.
+  double elements = 0;
+  for (const std::string& name : file.names()) elements += static_cast<double>(file.entry(name).shape.numel());
+  HM_CHECK(elements >= minimum_parameters(config),
+           "{}: its config needs at least {:.0f} parameters but the file holds {:.0f} values", path,
+           minimum_parameters(config), elements);
   auto model = std::make_unique<HRNet>(config);
   if (checkpoint)
     load_state(*model, file, [](const std::string& name) { return name.starts_with("optimizer."); });

@@ -30,7 +30,8 @@ void write_all(int fd, std::string_view bytes, const std::string& path) {
 
 }  // namespace
 
-void write_file_atomically(const std::string& path, std::string_view bytes) {
+void write_file_atomically(const std::string& path, std::string_view bytes,
+                           const std::function<void()>& before_replace) {
   const std::filesystem::path target(path);
   const std::filesystem::path folder = target.has_parent_path() ? target.parent_path() : ".";
   // A hidden sibling: ".name.tmp-XXXXXX" (built with append: GCC 12 warns falsely on "." + string).
@@ -44,11 +45,24 @@ void write_file_atomically(const std::string& path, std::string_view bytes) {
     if (::fchmod(fd, 0644) != 0) fail("cannot set permissions of {}: {}", temp, reason());
     write_all(fd, bytes, temp);
     if (::fsync(fd) != 0) fail("cannot flush {} to disk: {}", temp, reason());
-    if (::close(fd) != 0) fail("cannot close {}: {}", temp, reason());
   } catch (...) {
     ::close(fd);
     ::unlink(temp.c_str());
     throw;
+  }
+  // close() can report a deferred write error (NFS, quotas): the data is not safe then.
+  if (::close(fd) != 0) {
+    const std::string why = reason();
+    ::unlink(temp.c_str());
+    fail("cannot close {}: {}", temp, why);
+  }
+  if (before_replace) {
+    try {
+      before_replace();
+    } catch (...) {
+      ::unlink(temp.c_str());
+      throw;
+    }
   }
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     const std::string why = reason();

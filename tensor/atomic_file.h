@@ -3,6 +3,7 @@
 // the target (atomic on POSIX file systems), and fsync the folder.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -10,7 +11,10 @@ namespace heatmark {
 
 // Replaces `path` with `bytes`. On failure throws heatmark::Error naming the
 // path and the reason, removes the temporary file and leaves `path` as it was.
-void write_file_atomically(const std::string& path, std::string_view bytes);
+// `before_replace`, when given, runs once the new contents are safely on disk
+// and just before they replace `path` (checkpoints keep the old file there).
+void write_file_atomically(const std::string& path, std::string_view bytes,
+                           const std::function<void()>& before_replace = {});
 
 // Reads a whole file; throws heatmark::Error naming the path when it cannot.
 std::string read_file(const std::string& path);

@@ -1,6 +1,7 @@
 #include "tensor/safetensors.h"
 
 #include <nlohmann/json.hpp>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
@@ -14,6 +15,9 @@ namespace {
 
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;  // the reference implementation's limit
 constexpr uint64_t kMaxDimension = uint64_t{1} << 40;
+// The header is three levels deep (tensor, shape, dimension). Deeper nesting
+// is refused while parsing: printing or copying it would recurse past the stack.
+constexpr int kMaxHeaderDepth = 16;
 
 size_t dtype_size(const std::string& dtype) {
   static const std::map<std::string, size_t> sizes{{"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8},
@@ -54,12 +58,19 @@ float half_to_float(uint16_t h) {
   return f;
 }
 
+std::string crc32_hex(const char* data, size_t bytes) {
+  const uLong crc = crc32_z(crc32_z(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data), bytes);
+  return fmt::format("{:08x}", static_cast<uint32_t>(crc));
+}
+
 }  // namespace
 
-SafetensorsFile SafetensorsFile::read(const std::string& path) {
+SafetensorsFile SafetensorsFile::read(const std::string& path) { return parse(read_file(path), path); }
+
+SafetensorsFile SafetensorsFile::parse(std::string bytes, const std::string& path) {
   SafetensorsFile file;
   file.path_ = path;
-  file.bytes_ = read_file(path);
+  file.bytes_ = std::move(bytes);
   const std::string& b = file.bytes_;
   HM_CHECK(b.size() >= 8, "{}: too short to be a safetensors file ({} bytes)", path, b.size());
   const uint64_t header_size = read_u64_le(b.data());
@@ -73,7 +84,12 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
 
   nlohmann::json header;
   try {
-    header = nlohmann::json::parse(b.begin() + 8, b.begin() + static_cast<std::ptrdiff_t>(file.data_start_));
+    header = nlohmann::json::parse(b.begin() + 8, b.begin() + static_cast<std::ptrdiff_t>(file.data_start_),
+                                   [&](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+                                     HM_CHECK(depth <= kMaxHeaderDepth, "{}: the header nests deeper than {} levels",
+                                              path, kMaxHeaderDepth);
+                                     return true;
+                                   });
   } catch (const nlohmann::json::exception& e) {
     fail("{}: the header is not valid JSON ({})", path, e.what());
   }
@@ -134,6 +150,13 @@ SafetensorsFile SafetensorsFile::read(const std::string& path) {
     expected = file.entries_[name].end;
   }
   HM_CHECK(expected == data_size, "{}: the tensors cover {} of the {} data bytes", path, expected, data_size);
+  const auto stored = file.metadata_.find(kDataChecksumKey);
+  if (stored != file.metadata_.end()) {
+    const std::string computed = crc32_hex(b.data() + file.data_start_, data_size);
+    HM_CHECK(stored->second == computed,
+             "{}: the tensor data fails its checksum (stored {}, computed {}): the file is damaged or was modified",
+             path, stored->second, computed);
+  }
   return file;
 }
 
@@ -180,9 +203,18 @@ Tensor SafetensorsFile::tensor(const std::string& name) const {
 }
 
 void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
-                       const std::map<std::string, std::string>& metadata) {
+                       const std::map<std::string, std::string>& metadata,
+                       const std::function<void()>& before_replace) {
+  // The data first, for its checksum.
+  std::string data;
+  for (const auto& [name, t] : tensors) {
+    const std::vector<float> values = t.to_vector();
+    data.append(reinterpret_cast<const char*>(values.data()), values.size() * 4);
+  }
+  std::map<std::string, std::string> full_metadata = metadata;
+  full_metadata[kDataChecksumKey] = crc32_hex(data.data(), data.size());
   nlohmann::json header = nlohmann::json::object();
-  if (!metadata.empty()) header["__metadata__"] = metadata;
+  header["__metadata__"] = full_metadata;
   uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
     HM_CHECK(name != "__metadata__" && !header.contains(name), "{}: duplicate or reserved tensor name '{}'", path, name);
@@ -195,12 +227,8 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   std::string out(8, '\0');
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((text.size() >> (8 * i)) & 0xff);
   out += text;
-  out.reserve(out.size() + offset);
-  for (const auto& [name, t] : tensors) {
-    const std::vector<float> values = t.to_vector();
-    out.append(reinterpret_cast<const char*>(values.data()), values.size() * 4);
-  }
-  write_file_atomically(path, out);
+  out += data;
+  write_file_atomically(path, out, before_replace);
 }
 
 }  // namespace heatmark

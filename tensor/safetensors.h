@@ -8,9 +8,14 @@
 // the file that match their shapes, and ranges that tile the data with no
 // overlap or gap. Any violation is a heatmark::Error naming the file and the
 // tensor or field.
+//
+// heatmark adds a CRC-32 of the whole data section to the metadata
+// ("heatmark.data_crc32", 8 hex digits). The reader verifies it when present,
+// so a damaged or altered model or checkpoint is refused instead of loaded.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -19,6 +24,8 @@
 #include "tensor/tensor.h"
 
 namespace heatmark {
+
+inline constexpr const char* kDataChecksumKey = "heatmark.data_crc32";
 
 class SafetensorsFile {
  public:
@@ -29,6 +36,9 @@ class SafetensorsFile {
   };
 
   static SafetensorsFile read(const std::string& path);
+  // The same checks on a file already in memory; `name` stands for the path in
+  // messages and path(). read(path) is parse(read_file(path), path).
+  static SafetensorsFile parse(std::string bytes, const std::string& name);
 
   const std::string& path() const { return path_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
@@ -50,8 +60,11 @@ class SafetensorsFile {
   std::vector<std::string> names_;
 };
 
-// Writes float32 tensors (from any device) and string metadata atomically.
+// Writes float32 tensors (from any device) and string metadata atomically,
+// with the data checksum added to the metadata.
+// `before_replace` as in write_file_atomically.
 void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
-                       const std::map<std::string, std::string>& metadata);
+                       const std::map<std::string, std::string>& metadata,
+                       const std::function<void()>& before_replace = {});
 
 }  // namespace heatmark

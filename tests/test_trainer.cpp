@@ -135,32 +135,3 @@ TEST_CASE("trainer: a non-finite loss stops the run naming the step, and keeps t
   CHECK(tensors_of(dir / "good/last.safetensors") == before);
 }
 
-TEST_CASE("loader: background batches equal the synchronous ones, and it stops cleanly mid-epoch") {
-  TempDir dir;
-  synthesize_dataset({dir / "data", 10, 64, 3, 7});
-  const Dataset d = load_dataset(dir / "data");
-  const std::vector<size_t> all{0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
-  const InputSpec input{64, 1, {0.5f}, {0.25f}, false};
-  const ImageCache cache(d, all, input);
-  const BatchMaker maker(d, cache, input, AugmentOptions{}, 3);
-  {
-    Loader loader(maker, all, 4, 0, 2, true);
-    for (size_t first : {0, 4, 8}) {
-      std::optional<Batch> b = loader.next();
-      REQUIRE(b.has_value());
-      const std::vector<size_t> part(all.begin() + first, all.begin() + std::min<size_t>(first + 4, 10));
-      const Batch sync = maker.make(part, 2, true);
-      CHECK(b->samples == part);
-      CHECK(b->images.to_vector() == sync.images.to_vector());
-      CHECK(b->coords.to_vector() == sync.coords.to_vector());
-    }
-    CHECK_FALSE(loader.next().has_value());
-  }
-  {
-    Loader abandoned(maker, all, 2, 0, 0, true, 1);  // destroyed while its thread waits to push
-    CHECK(abandoned.next().has_value());
-  }
-  // An unreadable image is reported by name.
-  fs::remove(dir.path / "data/images/0003.png");
-  CHECK_THROWS_WITH_AS(ImageCache(d, all, input), doctest::Contains("0003.png"), Error);
-}

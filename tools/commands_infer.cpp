@@ -57,7 +57,11 @@ struct PredictOptions {
 int predict_command(const PredictOptions& o) {
   Detector detector(o.model, Device::parse(o.device), parse_decoder(o.decode));
   const std::vector<std::string> files = collect_images(o.inputs);
-  if (!o.overlay.empty()) fs::create_directories(o.overlay);
+  if (!o.overlay.empty()) {
+    std::error_code created;
+    fs::create_directories(o.overlay, created);
+    HM_CHECK(!created, "predict: cannot create the overlay folder {}: {}", o.overlay, created.message());
+  }
   nlohmann::json results = nlohmann::json::array();
   std::string csv = "image,landmark,name,x,y,confidence" + std::string(o.mm_per_px > 0 ? ",x_mm,y_mm" : "") + "\n";
   for (size_t first = 0; first < files.size(); first += static_cast<size_t>(o.batch)) {

@@ -9,6 +9,7 @@
 #include "train/metrics.h"
 #include "train/synth.h"
 #include "train/train_config.h"
+#include "train/interrupt.h"
 #include "train/trainer.h"
 
 namespace heatmark::cli {
@@ -59,8 +60,10 @@ int train_command(const TrainFlags& flags) {
   } else {
     make_input_paths_absolute(config);
   }
+  install_stop_handlers();
   const TrainSummary s = train(config, resume, stdout);
   fmt::print("\n{}\n", s.stop_reason);
+  if (s.stopped_by_signal) return 128 + s.stopped_by_signal;  // the shell's convention for a signal
   if (s.best_epoch >= 0 && s.best.images > 0) {
     fmt::print("best epoch {}: validation {}\n", s.best_epoch + 1, metrics_line(s.best));
     fmt::print("constant predictor (mean training position): {}\n", metrics_line(s.constant));

@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 
 #include "cuda/info.h"
 #include "heatmark/version.h"
@@ -58,14 +60,40 @@ int run(int argc, char** argv) {
 
 }  // namespace heatmark
 
+namespace {
+
+// Errors are one line: control characters that came from a file (a label or
+// key holding "\n") are printed escaped, as \n or \xNN.
+void print_error(const char* kind, const char* message) {
+  std::string line;
+  for (const char* c = message; *c; ++c) {
+    const auto byte = static_cast<unsigned char>(*c);
+    if (byte == '\n') line += "\\n";
+    else if (byte < 0x20 || byte == 0x7f) line += fmt::format("\\x{:02x}", byte);
+    else line += *c;
+  }
+  std::fflush(stdout);  // what was printed before comes before the error
+  std::fprintf(stderr, "heatmark: %s: %s\n", kind, line.c_str());
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  // Past a file size limit (ulimit -f), a write fails with EFBIG and a clear
+  // error instead of the signal killing the process mid-file.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     return heatmark::run(argc, argv);
   } catch (const heatmark::Error& e) {
-    std::fprintf(stderr, "heatmark: error: %s\n", e.what());
+    print_error("error", e.what());
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // An operating-system refusal (permissions, a missing or read-only folder)
+    // that no check caught first: still the user's to fix, and named.
+    print_error("error", e.what());
     return 1;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "heatmark: internal error: %s\n", e.what());
+    print_error("internal error", e.what());
     return 2;
   }
 }

@@ -12,7 +12,9 @@ packages=(
   libcli11-dev         # command line
   libfmt-dev           # formatting
   libstb-dev           # image decoding and writing
+  zlib1g-dev           # CRC-32 checksums of model files and checkpoints
   gfortran             # libgfortran.a: OpenBLAS's Fortran runtime, for HEATMARK_STATIC builds
+  clang-14 libclang-rt-14-dev libomp-14-dev  # clang, libFuzzer and its OpenMP: the fuzz targets in fuzz/
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1; then

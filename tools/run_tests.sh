@@ -6,10 +6,15 @@
 #      otherwise) and its tests, where every hand-written kernel runs under the
 #      CPU SIMT emulator, and on the GPU when there is one;
 #   3. an AddressSanitizer + UndefinedBehaviorSanitizer build of the whole suite
-#      (without the few long end-to-end tests tagged [slow], which step 2 ran).
+#      (without the few long end-to-end tests tagged [slow], which step 2 ran);
+#   4. a ThreadSanitizer build of the loader tests (the loader thread against
+#      the trainer);
+#   5. every libFuzzer target (fuzz/) for HEATMARK_FUZZ_SECONDS each, after
+#      replaying its seed corpus and past findings.
 # Environment:
 #   HEATMARK_BUILD_DIR   main build folder (default: build/)
-#   HEATMARK_SKIP_SANITIZE=1  skip step 3
+#   HEATMARK_SKIP_SANITIZE=1  skip steps 3-5
+#   HEATMARK_FUZZ_SECONDS     time per fuzz target (default 30)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${HEATMARK_BUILD_DIR:-$root/build}"
@@ -31,5 +36,15 @@ if [ "${HEATMARK_SKIP_SANITIZE:-0}" != 1 ]; then
     -DHEATMARK_SANITIZE=ON -DHEATMARK_CUDA=OFF
   cmake --build "$build-sanitize" -j"$jobs"
   ctest --test-dir "$build-sanitize" -j"$jobs" --output-on-failure -E '\[slow\]'
+
+  echo "== ThreadSanitizer build of the loader tests: $build-tsan"
+  cmake -S "$root" -B "$build-tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEATMARK_TSAN=ON -DHEATMARK_CUDA=OFF
+  cmake --build "$build-tsan" -j"$jobs" --target heatmark_loader_tests
+  # One OpenMP thread: libgomp is not instrumented, so its own workers would
+  # be reported as races. The loader's std::thread is what is under test.
+  OMP_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 "$build-tsan/tests/heatmark_loader_tests"
+
+  echo "== fuzzing: ${HEATMARK_FUZZ_SECONDS:-30} s per target"
+  "$root/fuzz/run_fuzz.sh" "${HEATMARK_FUZZ_SECONDS:-30}" "$build-fuzz"
 fi
 echo "== all tests passed in $((SECONDS - start)) s"

@@ -1,5 +1,7 @@
 #include "train/checkpoint.h"
 
+#include <filesystem>
+
 #include "heatmark/version.h"
 #include "hrnet/model_file.h"
 #include "tensor/error.h"
@@ -62,6 +64,31 @@ TrainerState trainer_state_from_json(const nlohmann::json& j, const std::string&
   return s;
 }
 
+std::string previous_checkpoint_path(const std::string& path) {
+  const std::filesystem::path p(path);
+  return (p.parent_path() / (p.stem().string() + ".previous" + p.extension().string())).string();
+}
+
+namespace {
+// Keeps the checkpoint at `path` as its previous one: a hard link, so nothing
+// is copied, and the old data survives the replacement of `path`.
+void keep_previous(const std::string& path) {
+  if (!std::filesystem::exists(path)) return;
+  const std::string previous = previous_checkpoint_path(path);
+  const std::string temp = previous + ".link";
+  std::error_code ignored;
+  std::filesystem::remove(temp, ignored);
+  std::error_code error;
+  std::filesystem::create_hard_link(path, temp, error);
+  if (error) {  // a file system without hard links: copy
+    error.clear();
+    std::filesystem::copy_file(path, temp, std::filesystem::copy_options::overwrite_existing, error);
+  }
+  if (!error) std::filesystem::rename(temp, previous, error);
+  HM_CHECK(!error, "cannot keep {} as {}: {}", path, previous, error.message());
+}
+}  // namespace
+
 void save_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, const TrainerState& state,
                      const TrainConfig& config) {
   std::vector<std::pair<std::string, Tensor>> tensors = state_tensors(model);
@@ -73,7 +100,9 @@ void save_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer
       {"heatmark.train_config", to_json(config).dump()},
       {"heatmark.train_state", to_json(state).dump()},
       {"heatmark.optimizer_steps", std::to_string(optimizer.steps())}};
-  write_safetensors(path, tensors, metadata);
+  // The current checkpoint becomes the previous one only once the new one is
+  // safely on disk: a failed write changes neither.
+  write_safetensors(path, tensors, metadata, [&] { keep_previous(path); });
 }
 
 void load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state) {

@@ -43,9 +43,13 @@ struct TrainerState {
 nlohmann::json to_json(const TrainerState& state);
 TrainerState trainer_state_from_json(const nlohmann::json& json, const std::string& source);
 
-// Written atomically. The optimizer states are stored by their names.
+// Written atomically. The optimizer states are stored by their names. The
+// checkpoint it replaces stays as previous_checkpoint_path(path), so that a
+// damaged latest one still leaves a run to resume.
 void save_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, const TrainerState& state,
                      const TrainConfig& config);
+// "run/last.safetensors" -> "run/last.previous.safetensors".
+std::string previous_checkpoint_path(const std::string& path);
 // Restores model, optimizer and trainer state in place; throws
 // heatmark::Error naming the file when it does not fit.
 void load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state);

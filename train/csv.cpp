@@ -40,7 +40,9 @@ std::vector<CsvRow> read_csv(const std::string& path) {
       } else if (c == '"') {
         quoted = false;
       } else {
-        if (c == '\n') ++line;
+        // A line break inside quotes belongs to no file name or number: the
+        // quote was left open (reading on would swallow the next lines).
+        HM_CHECK(c != '\n' && c != '\r', "{} line {}: unterminated quoted field", path, row_line);
         field += c;
       }
       continue;
@@ -48,8 +50,7 @@ std::vector<CsvRow> read_csv(const std::string& path) {
     if (c == '"' && !field_started) {
       quoted = field_started = true;
     } else if (c == ',') {
-      end_field();
-      field_started = true;  // an empty trailing field still counts
+      end_field();  // the next field may be quoted; end_row ends it, empty or not
     } else if (c == '\n' || c == '\r') {
       if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') ++i;
       end_row();

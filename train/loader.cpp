@@ -1,6 +1,7 @@
 #include "train/loader.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "tensor/error.h"
 #include "tensor/parallel.h"
@@ -134,6 +135,21 @@ std::optional<Batch> Loader::next() {
   }
   if (error_) std::rethrow_exception(error_);
   return std::nullopt;
+}
+
+void check_batch_finite(const Batch& batch, const Dataset& d, int64_t step, int64_t epoch) {
+  const int64_t per_image = batch.images.numel() / batch.images.shape()[0];
+  const int64_t per_coords = batch.coords.numel() / batch.coords.shape()[0];
+  const float* pixels = batch.images.data();
+  const float* coords = batch.coords.data();
+  for (size_t b = 0; b < batch.samples.size(); ++b) {
+    const auto finite = [](const float* v, int64_t n) { return std::all_of(v, v + n, [](float x) { return std::isfinite(x); }); };
+    const std::string& image = d.samples[batch.samples[b]].image;
+    HM_CHECK(finite(pixels + static_cast<int64_t>(b) * per_image, per_image),
+             "step {} (epoch {}): the input tensor 'images' holds NaN or inf for {}; stopping", step, epoch, image);
+    HM_CHECK(finite(coords + static_cast<int64_t>(b) * per_coords, per_coords),
+             "step {} (epoch {}): the input tensor 'landmarks' holds NaN or inf for {}; stopping", step, epoch, image);
+  }
 }
 
 }  // namespace heatmark

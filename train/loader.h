@@ -69,6 +69,11 @@ struct Batch {
   std::vector<Affine> to_input;  // original image pixels -> input pixels, per image
 };
 
+// NaN or inf in a batch (an image that decoded to garbage, a fault in the
+// augmentation) would poison the weights without a trace. Throws naming the
+// tensor ('images' or 'landmarks'), the image file, the step and the epoch.
+void check_batch_finite(const Batch& batch, const Dataset& dataset, int64_t step, int64_t epoch);
+
 class BatchMaker {
  public:
   BatchMaker(const Dataset& dataset, const ImageCache& cache, const InputSpec& input, const AugmentOptions& augment,

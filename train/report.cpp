@@ -97,9 +97,10 @@ void Progress::step(int64_t epoch, int64_t batch, int64_t batches, double loss, 
     std::fflush(out_);
     return;
   }
-  // Not a terminal (a log file, CI): a plain line at most every 30 seconds.
+  // Not a terminal (a log file, CI): a plain line for the first step, then at most every 30 seconds.
   const auto now = std::chrono::steady_clock::now();
-  if (now - last_plain_ >= std::chrono::seconds(30)) {
+  if (!printed_plain_ || now - last_plain_ >= std::chrono::seconds(30)) {  // the first step at once
+    printed_plain_ = true;
     std::fprintf(out_, "%s\n", text.c_str());
     std::fflush(out_);
     last_plain_ = now;

@@ -28,6 +28,7 @@ class Progress {
   bool tty_;
   int64_t epochs_;
   std::chrono::steady_clock::time_point last_plain_;
+  bool printed_plain_ = false;
 };
 
 std::string format_duration(double seconds);  // "1:02:03", "4:05"

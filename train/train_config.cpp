@@ -3,6 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <limits>
+#include <type_traits>
+#include <utility>
 
 #include "tensor/atomic_file.h"
 #include "tensor/error.h"
@@ -84,10 +87,21 @@ namespace {
 template <typename T>
 void read(const nlohmann::json& j, const char* key, T& field, const std::string& source, const std::string& prefix) {
   if (!j.contains(key)) return;
+  const nlohmann::json& value = j.at(key);
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // get<T>() would silently truncate 2.5 to 2 and wrap -1 to 2^64 - 1.
+    const bool fits = value.is_number_unsigned()  ? std::in_range<T>(value.get<uint64_t>())
+                      : value.is_number_integer() ? std::in_range<T>(value.get<int64_t>())
+                                                  : false;
+    HM_CHECK(fits || !value.is_number(), "{}: field '{}{}' must be an integer in [{}, {}], got {}", source, prefix, key,
+             std::numeric_limits<T>::min(), std::numeric_limits<T>::max(), value.dump());
+  }
   try {
-    field = j.at(key).get<T>();
+    field = value.get<T>();
   } catch (const nlohmann::json::exception&) {
-    fail("{}: field '{}{}' has the wrong type ({})", source, prefix, key, j.at(key).dump());
+    // An array or object is named, not printed: printing recurses as deep as it nests.
+    fail("{}: field '{}{}' has the wrong type ({})", source, prefix, key,
+         value.is_structured() ? std::string(value.type_name()) : value.dump());
   }
 }
 }  // namespace

@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include <chrono>
+#include <csignal>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -17,6 +18,7 @@
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
 #include "train/checkpoint.h"
+#include "train/interrupt.h"
 #include "train/loader.h"
 #include "train/report.h"
 #include "train/schedule.h"
@@ -180,7 +182,9 @@ TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log) {
              data.samples.size(), split.train.size(), split.validation.size(), data.landmark_names.size());
 
   // ---- model and optimizer ------------------------------------------------------------
-  fs::create_directories(run);
+  std::error_code created;
+  fs::create_directories(run, created);
+  HM_CHECK(!created, "cannot create the run folder {}: {}", c.out, created.message());
   std::unique_ptr<HRNet> model = make_model(c, model_config(c, data), log);
   model->to(device);
   model->train();
@@ -191,8 +195,22 @@ TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log) {
   const std::string last_path = (run / "last.safetensors").string(), best_path = (run / "best.safetensors").string();
   if (resume) {
     HM_CHECK(fs::exists(last_path), "--resume {}: there is no checkpoint {} to continue from", c.out, last_path);
-    load_checkpoint(last_path, *model, optimizer, state);
-    fmt::print(log, "resuming {} at epoch {}, step {}\n", last_path, state.epoch + 1, state.step);
+    std::string from = last_path;
+    try {
+      load_checkpoint(last_path, *model, optimizer, state);
+    } catch (const Error& e) {
+      // A damaged latest checkpoint (interrupted disk, bad copy): the one before it.
+      from = previous_checkpoint_path(last_path);
+      if (!fs::exists(from)) throw;
+      state = TrainerState{};
+      load_checkpoint(from, *model, optimizer, state);
+      // Set the damaged one aside (kept for inspection), so it never becomes the next "previous".
+      const std::string damaged = (run / "last.damaged.safetensors").string();
+      fs::rename(last_path, damaged);
+      fmt::print(log, "cannot resume from {}: {}\nfalling back to the previous checkpoint {} (the damaged one is now {})\n",
+                 last_path, e.what(), from, damaged);
+    }
+    fmt::print(log, "resuming {} at epoch {}, step {}\n", from, state.epoch + 1, state.step);
   } else {
     HM_CHECK(!fs::exists(last_path), "{} already holds a run; use --resume {} to continue it, or another --out",
              c.out, c.out);
@@ -231,7 +249,18 @@ TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log) {
   bool stop = false;
   const Clock::time_point run_start = Clock::now();
   const int64_t start_step = state.step;
-  while (state.epoch < c.epochs && !stop) {
+  // SIGINT/SIGTERM (train/interrupt.h): checked after every step and before each epoch.
+  auto stopped_by_signal = [&] {
+    const int signal = stop_signal();
+    if (signal == 0) return false;
+    summary.stopped_by_signal = signal;
+    summary.stop_reason = fmt::format("stopped by {} after step {} (epoch {}, batch {}/{}); {} holds the run: continue "
+                                      "with heatmark train --resume {}",
+                                      signal == SIGINT ? "SIGINT" : "SIGTERM", state.step, state.epoch + 1,
+                                      state.batch, batches_per_epoch, last_path, c.out);
+    return true;
+  };
+  while (state.epoch < c.epochs && !stop && !stopped_by_signal()) {
     const Clock::time_point epoch_start = Clock::now();
     std::vector<size_t> order;
     for (size_t i : epoch_order(split.train.size(), c.seed, static_cast<uint64_t>(state.epoch)))
@@ -241,17 +270,29 @@ TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log) {
     while (std::optional<Batch> batch = loader.next()) {
       const double lr = schedule.at(state.step);
       optimizer.set_lr(static_cast<float>(lr));
-      const StepOutput r = run_batch(*model, *batch, device, c);
-      const double loss = r.loss.total.item();
-      HM_CHECK(std::isfinite(loss), "step {} (epoch {}): the loss is {} (heatmap {}, coordinate {}); stopping. The last "
-               "good checkpoint is {}",
-               state.step + 1, state.epoch + 1, loss, r.loss.heatmap.item(), r.loss.coordinate.item(), last_path);
-      r.loss.total.backward();
+      StepOutput r;
+      double loss = 0;
       try {
-        optimizer.step();
-      } catch (const Error& e) {
-        fail("step {} (epoch {}): {}; stopping. The last good checkpoint is {}", state.step + 1, state.epoch + 1,
-             e.what(), last_path);
+        check_batch_finite(*batch, data, state.step + 1, state.epoch + 1);
+        r = run_batch(*model, *batch, device, c);
+        loss = r.loss.total.item();
+        HM_CHECK(std::isfinite(loss), "step {} (epoch {}): the loss is {} (heatmap {}, coordinate {}); stopping. The "
+                 "last good checkpoint is {}",
+                 state.step + 1, state.epoch + 1, loss, r.loss.heatmap.item(), r.loss.coordinate.item(), last_path);
+        r.loss.total.backward();
+        try {
+          optimizer.step();
+        } catch (const OutOfMemory&) {
+          throw;
+        } catch (const Error& e) {
+          fail("step {} (epoch {}): {}; stopping. The last good checkpoint is {}", state.step + 1, state.epoch + 1,
+               e.what(), last_path);
+        }
+      } catch (const OutOfMemory& e) {
+        fail("step {} (epoch {}): {}. A batch of {} at {}x{} does not fit on {}: lower --batch or --input-size, or "
+             "choose a smaller --model. The last good checkpoint is {}",
+             state.step + 1, state.epoch + 1, e.what(), batch->samples.size(), c.input_size, c.input_size,
+             device.str(), last_path);
       }
       optimizer.zero_grad();
       const double n = static_cast<double>(batch->samples.size());
@@ -270,6 +311,10 @@ TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log) {
       if (c.max_steps > 0 && state.step >= c.max_steps) {
         stop = true;
         summary.stop_reason = fmt::format("reached --max-steps {}", c.max_steps);
+        break;
+      }
+      if (stopped_by_signal()) {
+        stop = true;
         break;
       }
     }
@@ -328,6 +373,7 @@ TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log) {
       stop = true;
     }
   }
+  if (summary.stopped_by_signal && !fs::exists(last_path)) save_checkpoint(last_path, *model, optimizer, state, c);
   if (summary.stop_reason.empty())
     summary.stop_reason = state.epoch >= c.epochs ? fmt::format("completed {} epochs", c.epochs) : "stopped";
 
@@ -335,7 +381,7 @@ TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log) {
   summary.epochs_run = state.epoch;
   summary.steps = state.step;
   summary.best_epoch = state.best_epoch;
-  if (!split.validation.empty() && fs::exists(best_path)) {
+  if (!split.validation.empty() && fs::exists(best_path) && !summary.stopped_by_signal) {
     std::unique_ptr<HRNet> best = load_model(best_path);
     best->to(device);
     summary.best = validate(*best, maker, data, split.validation, device, c).metrics;

@@ -21,6 +21,7 @@ struct TrainSummary {
   Metrics constant;    // the best constant predictor on the same validation images
   int64_t best_epoch = -1, epochs_run = 0, steps = 0;
   std::string stop_reason;
+  int stopped_by_signal = 0;  // SIGINT or SIGTERM when a signal ended the run (train/interrupt.h)
   std::string run_folder;
 };
 

@@ -59,6 +59,25 @@ using cudaStream_t = void*;
 
 namespace heatmark::sim {
 
+#if defined(__cpp_lib_source_location)
+using SourceLocation = std::source_location;
+#else
+// clang before 15 with libstdc++ has no std::source_location (it needs
+// __builtin_source_location): the same from the older builtins.
+struct SourceLocation {
+  static constexpr SourceLocation current(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE(),
+                                          const char* function = __builtin_FUNCTION()) noexcept {
+    return {file, line, function};
+  }
+  constexpr const char* file_name() const noexcept { return file_; }
+  constexpr unsigned line() const noexcept { return line_; }
+  constexpr const char* function_name() const noexcept { return function_; }
+  const char* file_;
+  unsigned line_;
+  const char* function_;
+};
+#endif
+
 template <typename T>
 T shuffle(WarpOp op, Site site, unsigned mask, T value, int param, int width = warpSize) {
   static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 8, "warp shuffles move values of up to 8 bytes");
@@ -84,7 +103,7 @@ template <typename... Args>
 struct launch {
   template <typename... Params>
   launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t shared_bytes, cudaStream_t /*stream*/,
-         Args... args, std::source_location where = std::source_location::current()) {
+         Args... args, SourceLocation where = SourceLocation::current()) {
     static_assert(sizeof...(Params) == sizeof...(Args), "launch: wrong number of kernel arguments");
     LaunchInfo info;
     info.kernel = function_name(reinterpret_cast<const void*>(kernel));

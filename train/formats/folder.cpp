@@ -58,13 +58,20 @@ Dataset read_folder_dataset(const std::string& folder) {
     }
   }
 
+  std::map<std::string, int> listed;  // image -> the line that lists it
   for (size_t r = 1; r < rows.size(); ++r) {
     const CsvRow& row = rows[r];
     HM_CHECK(row.fields.size() == header.size(), "{} line {}: expected {} columns, got {}", csv, row.line,
              header.size(), row.fields.size());
     Sample s;
     s.image = (fs::path(folder) / row.fields[0]).string();
-    HM_CHECK(fs::is_regular_file(s.image), "{} line {}: image '{}' does not exist", csv, row.line, row.fields[0]);
+    std::error_code error;  // a name the OS refuses (too long) is an image that does not exist, not a throw
+    HM_CHECK(fs::is_regular_file(s.image, error), "{} line {}: image '{}' does not exist", csv, row.line,
+             row.fields[0]);
+    // A second row for an image is a copy-paste slip: which of its landmarks would be right?
+    const auto [first, added] = listed.emplace(fs::path(row.fields[0]).lexically_normal().string(), row.line);
+    HM_CHECK(added, "{} line {}: image '{}' is listed twice (also on line {})", csv, row.line, row.fields[0],
+             first->second);
     s.id = fs::path(row.fields[0]).stem().string();
     for (size_t k = 0; k < K; ++k)
       s.landmarks.push_back({parse_number(row.fields[1 + 2 * k], csv, row.line, header[1 + 2 * k]),

@@ -49,8 +49,9 @@ LabelmeFile read_labelme_file(const fs::path& path) {
   std::string image_path = j["imagePath"];
   std::replace(image_path.begin(), image_path.end(), '\\', '/');  // labelme on Windows writes "..\\img.png"
   f.sample.image = (path.parent_path() / image_path).string();
-  HM_CHECK(fs::is_regular_file(f.sample.image), "{}: image '{}' does not exist (looked for {})", f.file, image_path,
-           f.sample.image);
+  std::error_code error;  // a name the OS refuses (too long) is an image that does not exist, not a throw
+  HM_CHECK(fs::is_regular_file(f.sample.image, error), "{}: image '{}' does not exist (looked for {})", f.file,
+           image_path, f.sample.image);
   f.sample.id = fs::path(image_path).stem().string();
 
   // The image size, when given, bounds the points (with a margin of one image size).
