@@ -23,7 +23,7 @@ start=$SECONDS
 
 "$root/tools/install_deps.sh"
 
-echo "== main build: $build"
+echo "== main build: $build ($((SECONDS - start)) s so far)"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEATMARK_STATIC=ON
 cmake --build "$build" -j"$jobs"
 ctest --test-dir "$build" -j"$jobs" --output-on-failure
@@ -31,20 +31,20 @@ echo "== kernels that ran under the emulator:"
 sed 's/^/   /' "$build/tests/emulated_kernels.txt"
 
 if [ "${HEATMARK_SKIP_SANITIZE:-0}" != 1 ]; then
-  echo "== sanitizer build (ASan + UBSan, CPU and emulator): $build-sanitize"
+  echo "== sanitizer build (ASan + UBSan, CPU and emulator): $build-sanitize ($((SECONDS - start)) s so far)"
   cmake -S "$root" -B "$build-sanitize" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DHEATMARK_SANITIZE=ON -DHEATMARK_CUDA=OFF
   cmake --build "$build-sanitize" -j"$jobs"
   ctest --test-dir "$build-sanitize" -j"$jobs" --output-on-failure -E '\[slow\]'
 
-  echo "== ThreadSanitizer build of the loader tests: $build-tsan"
+  echo "== ThreadSanitizer build of the loader tests: $build-tsan ($((SECONDS - start)) s so far)"
   cmake -S "$root" -B "$build-tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEATMARK_TSAN=ON -DHEATMARK_CUDA=OFF
   cmake --build "$build-tsan" -j"$jobs" --target heatmark_loader_tests
   # One OpenMP thread: libgomp is not instrumented, so its own workers would
   # be reported as races. The loader's std::thread is what is under test.
   OMP_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 "$build-tsan/tests/heatmark_loader_tests"
 
-  echo "== fuzzing: ${HEATMARK_FUZZ_SECONDS:-30} s per target"
+  echo "== fuzzing: ${HEATMARK_FUZZ_SECONDS:-30} s per target ($((SECONDS - start)) s so far)"
   "$root/fuzz/run_fuzz.sh" "${HEATMARK_FUZZ_SECONDS:-30}" "$build-fuzz"
 fi
 echo "== all tests passed in $((SECONDS - start)) s"
