@@ -2,6 +2,8 @@
 // `heatmark bench ops --model`, and the measured FMA peak.
 #include <doctest/doctest.h>
 
+#include <string>
+
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
 #include "hrnet/hrnet.h"
@@ -70,7 +72,10 @@ TEST_CASE("profiler: the conv trace lists a model's conv layers from one forward
 TEST_CASE("peak: the measured FMA peak is a plausible figure") {
   const cpu::FmaPeak one = cpu::measure_fma_peak(1);
   CHECK(one.threads == 1);
-  // At least 8 lanes x 2 flops at 1 GHz on one pipe; at most 16 lanes x 2 x 2 pipes at 6 GHz.
-  CHECK(one.gflops > 16);
+  // The instruction set it used is the one the CPU has.
+  CHECK(std::string(one.isa) == (__builtin_cpu_supports("avx512f") ? "AVX-512" : "AVX2"));
+  // No lower bound (a loaded or sanitized machine may be arbitrarily slow);
+  // the upper one catches a miscounted loop: 16 lanes x 2 flops x 2 pipes at 6 GHz.
+  CHECK(one.gflops > 0);
   CHECK(one.gflops < 384);
 }
