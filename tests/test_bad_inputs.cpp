@@ -21,8 +21,10 @@
 #include "tests/child_process.h"
 #include "train/dataset.h"
 #include "train/image.h"
+#include "tests/temp_dir.h"
 
 using heatmark::testing::Child;
+using heatmark::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -107,20 +109,12 @@ long children_peak_kib() {
   return usage.ru_maxrss;
 }
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "heatmark-bad-inputs-XXXXXX").string();
-    path = ::mkdtemp(templ.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 void run_case(const Case& c) {
   TempDir out;
   std::vector<std::string> args;
-  for (const std::string& a : c.args) args.push_back(replace_all(replace_all(a, "{dir}", kFixtures), "{out}", out.path));
-  const std::string expected = replace_all(replace_all(c.expected, "{dir}", kFixtures), "{out}", out.path);
+  for (const std::string& a : c.args) args.push_back(replace_all(replace_all(a, "{dir}", kFixtures), "{out}", out.path.string()));
+  const std::string expected = replace_all(replace_all(c.expected, "{dir}", kFixtures), "{out}", out.path.string());
   std::string command = "heatmark";
   for (const std::string& a : args) command += " " + a;
   INFO("case ", c.name, " (manifest.tsv line ", c.line, "): ", command);
@@ -143,7 +137,7 @@ void run_case(const Case& c) {
   // When the children's peak grew, this child set it.
   const long peak = children_peak_kib();
   if (peak > peak_before) CHECK_MESSAGE(peak < kMemoryLimitKiB, "peak memory ", peak / 1024, " MiB");
-  CHECK(temporary_files(out.path).empty());
+  CHECK(temporary_files(out.path.string()).empty());
   // The last line is the error, and the only one.
   CHECK(!output.empty());
   if (output.empty()) return;

@@ -18,23 +18,16 @@
 #include "tensor/safetensors.h"
 #include "tests/child_process.h"
 #include "train/synth.h"
+#include "tests/temp_dir.h"
 
 using namespace heatmark;
+using heatmark::testing::TempDir;
 using heatmark::testing::Child;
 using heatmark::testing::ChildOptions;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "heatmark-faults-XXXXXX").string();
-    path = ::mkdtemp(templ.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 std::map<std::string, std::vector<float>> tensors_of(const std::string& path) {
   const SafetensorsFile f = SafetensorsFile::read(path);

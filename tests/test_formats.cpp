@@ -13,25 +13,15 @@
 
 #include "tensor/error.h"
 #include "train/dataset.h"
+#include "tests/temp_dir.h"
 
 using namespace heatmark;
+using heatmark::testing::TempDir;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "heatmark-test-XXXXXX").string();
-    path = ::mkdtemp(templ.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 // Writes `bytes` to `path`, creating its folders. Images are any bytes: the
 // readers only check that they exist.

@@ -12,20 +12,13 @@
 #include "tensor/error.h"
 #include "tensor/random.h"
 #include "tests/timm_state_dict.h"
+#include "tests/temp_dir.h"
 
 using namespace heatmark;
+using heatmark::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "heatmark-hrnet-XXXXXX").string();
-    path = ::mkdtemp(templ.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 HRNetConfig small_config(HeadKind head, int64_t K = 3) {
   HRNetConfig c = hrnet_preset("hrnet_w18_small");

@@ -21,8 +21,10 @@
 #include "train/dataset.h"
 #include "train/image.h"
 #include "train/synth.h"
+#include "tests/temp_dir.h"
 
 using namespace heatmark;
+using heatmark::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -43,15 +45,6 @@ Result run_cli(const std::string& args) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
 }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "heatmark-infer-XXXXXX").string();
-    path = ::mkdtemp(templ.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 // A Gaussian of the training kind centred at (x, y), heatmap pixels.
 std::vector<float> gaussian_map(int64_t H, int64_t W, float x, float y, double sigma) {

@@ -13,21 +13,11 @@
 #include "train/dataset.h"
 #include "train/loader.h"
 #include "train/synth.h"
+#include "tests/temp_dir.h"
 
 using namespace heatmark;
+using heatmark::testing::TempDir;
 namespace fs = std::filesystem;
-
-namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "heatmark-loader-XXXXXX").string();
-    path = ::mkdtemp(templ.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
-}  // namespace
 
 TEST_CASE("loader: background batches equal the synchronous ones, and it stops cleanly mid-epoch") {
   TempDir dir;

@@ -24,20 +24,13 @@
 #include "train/schedule.h"
 #include "train/split.h"
 #include "train/train_config.h"
+#include "tests/temp_dir.h"
 
 using namespace heatmark;
+using heatmark::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "heatmark-data-XXXXXX").string();
-    path = ::mkdtemp(templ.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 void write(const std::string& path, const std::string& text) {
   fs::create_directories(fs::path(path).parent_path());

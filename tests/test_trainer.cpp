@@ -15,20 +15,13 @@
 #include "train/loader.h"
 #include "train/synth.h"
 #include "train/trainer.h"
+#include "tests/temp_dir.h"
 
 using namespace heatmark;
+using heatmark::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string templ = (fs::temp_directory_path() / "heatmark-trainer-XXXXXX").string();
-    path = ::mkdtemp(templ.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& name) const { return (path / name).string(); }
-};
 
 // A quiet log for the runs.
 struct NullLog {
