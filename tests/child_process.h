@@ -9,6 +9,14 @@
 
 namespace heatmark::testing {
 
+struct CliResult {
+  int status;          // the exit status (-1 when a signal ended it)
+  std::string output;  // stdout and stderr
+};
+
+// Runs HEATMARK_CLI with `args` (split by the shell) to the end.
+CliResult run_cli(const std::string& args);
+
 struct ChildOptions {
   long file_size_limit = -1;  // RLIMIT_FSIZE in bytes (-1: none), as on a nearly full disk
   std::vector<std::pair<std::string, std::string>> environment;  // added to the parent's

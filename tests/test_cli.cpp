@@ -14,46 +14,27 @@
 
 #include "hrnet/model_file.h"
 #include "tests/timm_state_dict.h"
+#include "tests/child_process.h"
 #include "tests/temp_dir.h"
 
 using namespace heatmark;
+using heatmark::testing::run_cli;
 using heatmark::testing::TempDir;
 namespace fs = std::filesystem;
-
-namespace {
-
-struct Result {
-  int status;
-  std::string output;  // stdout and stderr
-};
-
-Result run_cli(const std::string& args) {
-  const std::string command = std::string(HEATMARK_CLI) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
-
-}  // namespace
 
 TEST_CASE("cli: import-timm makes a model file that inspect describes") {
   TempDir dir;
   HRNetConfig timm = hrnet_preset("hrnet_w18_small");
   timm.use_imagenet_input();
   testing::write_timm_file(dir / "timm.safetensors", timm, 5);
-  const Result imported = run_cli("import-timm " + dir / "timm.safetensors" + " --model hrnet_w18_small --landmarks 19 --input-size 256 --out " +
+  const testing::CliResult imported = run_cli("import-timm " + dir / "timm.safetensors" + " --model hrnet_w18_small --landmarks 19 --input-size 256 --out " +
                                   dir / "model.safetensors");
   INFO(imported.output);
   CHECK(imported.status == 0);
   CHECK(imported.output.find("shape-mismatched 0") != std::string::npos);
   CHECK(imported.output.find("head.final.weight") != std::string::npos);  // reported as missing (new)
 
-  const Result inspected = run_cli("inspect " + dir / "model.safetensors");
+  const testing::CliResult inspected = run_cli("inspect " + dir / "model.safetensors");
   INFO(inspected.output);
   CHECK(inspected.status == 0);
   CHECK(inspected.output.find("hrnet_w18_small with the simple head") != std::string::npos);
@@ -69,7 +50,7 @@ TEST_CASE("cli: import-timm refuses weights of another width, after printing the
   HRNetConfig w18 = hrnet_preset("hrnet_w18");
   w18.use_imagenet_input();
   testing::write_timm_file(dir / "w18.safetensors", w18, 5);
-  const Result r = run_cli("import-timm " + dir / "w18.safetensors" + " --model hrnet_w18_small --out " + dir / "m.safetensors");
+  const testing::CliResult r = run_cli("import-timm " + dir / "w18.safetensors" + " --model hrnet_w18_small --out " + dir / "m.safetensors");
   INFO(r.output);
   CHECK(r.status == 1);
   CHECK(r.output.find("does not fit hrnet_w18_small") != std::string::npos);
@@ -93,7 +74,7 @@ TEST_CASE("cli: a corrupted or truncated model file gives a one-line error and s
   std::ofstream(dir / "text.safetensors") << "this is not a model";
 
   for (const char* name : {"truncated.safetensors", "corrupted.safetensors", "text.safetensors", "missing.safetensors"}) {
-    const Result r = run_cli(std::string("inspect ") + dir / name);
+    const testing::CliResult r = run_cli(std::string("inspect ") + dir / name);
     INFO(name, ": ", r.output);
     CHECK(r.status == 1);
     CHECK(r.output.starts_with("heatmark: error: "));
@@ -105,11 +86,11 @@ TEST_CASE("cli: a corrupted or truncated model file gives a one-line error and s
 
 TEST_CASE("cli: synth and train run end to end and report where the outputs are") {
   TempDir dir;
-  const Result synth = run_cli("synth --out " + dir / "data" + " --count 12 --size 64 --landmarks 3 --seed 2");
+  const testing::CliResult synth = run_cli("synth --out " + dir / "data" + " --count 12 --size 64 --landmarks 3 --seed 2");
   INFO(synth.output);
   CHECK(synth.status == 0);
   CHECK(fs::exists(dir.path / "data/images/0011.png"));
-  const Result trained = run_cli("train --data " + dir / "data" + " --input-size 64 --epochs 2 --batch 4 --out " +
+  const testing::CliResult trained = run_cli("train --data " + dir / "data" + " --input-size 64 --epochs 2 --batch 4 --out " +
                                  dir / "run");
   INFO(trained.output);
   CHECK(trained.status == 0);
@@ -118,7 +99,7 @@ TEST_CASE("cli: synth and train run end to end and report where the outputs are"
   CHECK(trained.output.find(dir / "run") != std::string::npos);
   // The effective config is recorded, and a flag overrides a config file.
   std::ofstream(dir / "config.json") << "{\"epochs\": 7, \"input_size\": 64, \"batch\": 3}";
-  const Result from_file = run_cli("train --config " + dir / "config.json" + " --data " + dir / "data" +
+  const testing::CliResult from_file = run_cli("train --config " + dir / "config.json" + " --data " + dir / "data" +
                                    " --epochs 1 --out " + dir / "run2");
   INFO(from_file.output);
   CHECK(from_file.status == 0);
@@ -126,12 +107,12 @@ TEST_CASE("cli: synth and train run end to end and report where the outputs are"
   CHECK(saved["epochs"] == 1);
   CHECK(saved["batch"] == 3);
   // --resume continues the run; changing its data is refused.
-  const Result resumed = run_cli("train --resume " + dir / "run" + " --epochs 3");
+  const testing::CliResult resumed = run_cli("train --resume " + dir / "run" + " --epochs 3");
   INFO(resumed.output);
   CHECK(resumed.status == 0);
   CHECK(resumed.output.find("resuming") != std::string::npos);
   CHECK(resumed.output.find("completed 3 epochs") != std::string::npos);
-  const Result changed = run_cli("train --resume " + dir / "run" + " --lr 0.1");
+  const testing::CliResult changed = run_cli("train --resume " + dir / "run" + " --lr 0.1");
   CHECK(changed.status == 1);
   CHECK(changed.output.find("--lr cannot change") != std::string::npos);
 }
@@ -142,7 +123,7 @@ TEST_CASE("cli: bad training inputs give one-line errors and status 1") {
        {std::string("synth --out ") + dir / "s" + " --size 8", std::string("train --data ") + dir / "nope" + " --out " + dir / "r",
         std::string("train --resume ") + dir.path.string(), std::string("train --out ") + dir / "r",
         std::string("train --data ") + dir.path.string() + " --out " + dir / "r" + " --input-size 100"}) {
-    const Result r = run_cli(args);
+    const testing::CliResult r = run_cli(args);
     INFO(args, ": ", r.output);
     CHECK(r.status == 1);
     CHECK(r.output.starts_with("heatmark: error: "));

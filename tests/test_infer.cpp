@@ -21,30 +21,15 @@
 #include "train/dataset.h"
 #include "train/image.h"
 #include "train/synth.h"
+#include "tests/child_process.h"
 #include "tests/temp_dir.h"
 
 using namespace heatmark;
+using heatmark::testing::run_cli;
 using heatmark::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct Result {
-  int status;
-  std::string output;  // stdout and stderr
-};
-
-Result run_cli(const std::string& args) {
-  const std::string command = std::string(HEATMARK_CLI) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string output;
-  char buffer[4096];
-  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
-  const int status = ::pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
-
 
 // A Gaussian of the training kind centred at (x, y), heatmap pixels.
 std::vector<float> gaussian_map(int64_t H, int64_t W, float x, float y, double sigma) {
@@ -144,7 +129,7 @@ TEST_CASE("cli: synth -> train -> predict new images -> eval agrees with the tra
   TempDir dir;
   REQUIRE(run_cli("synth --out " + dir / "data" + " --count 48 --size 128 --landmarks 2 --seed 3").status == 0);
   REQUIRE(run_cli("synth --out " + dir / "new" + " --count 6 --size 128 --landmarks 2 --seed 7").status == 0);
-  const Result trained = run_cli("train --data " + dir / "data" +
+  const testing::CliResult trained = run_cli("train --data " + dir / "data" +
                                  " --input-size 128 --epochs 12 --batch 4 --val-fraction 0.25 --seed 1 --out " +
                                  dir / "run");
   INFO(trained.output);
@@ -170,7 +155,7 @@ TEST_CASE("cli: synth -> train -> predict new images -> eval agrees with the tra
   }
 
   // predict on held-out generated images: close to the truth, far better than a constant guess.
-  const Result predicted = run_cli("predict --model " + dir / "run/best.safetensors" + " " + dir / "new/images" +
+  const testing::CliResult predicted = run_cli("predict --model " + dir / "run/best.safetensors" + " " + dir / "new/images" +
                                    " --out " + dir / "p.json" + " --overlay " + dir / "overlays");
   INFO(predicted.output);
   REQUIRE(predicted.status == 0);
@@ -205,7 +190,7 @@ TEST_CASE("cli: synth -> train -> predict new images -> eval agrees with the tra
   CHECK(model_error < 3 * best_val_px + 1.0);
 
   // eval on the run's validation images reproduces the trainer's figure.
-  const Result evaluated = run_cli("eval --model " + dir / "run/best.safetensors" + " --run " + dir / "run" +
+  const testing::CliResult evaluated = run_cli("eval --model " + dir / "run/best.safetensors" + " --run " + dir / "run" +
                                    " --json " + dir / "e.json");
   INFO(evaluated.output);
   REQUIRE(evaluated.status == 0);
@@ -217,7 +202,7 @@ TEST_CASE("cli: synth -> train -> predict new images -> eval agrees with the tra
   CHECK(e["landmarks"].size() == 2);
 
   // The CSV form, with millimetres.
-  const Result csv = run_cli("predict --model " + dir / "run/best.safetensors" + " " + dir / "new/images/0000.png" +
+  const testing::CliResult csv = run_cli("predict --model " + dir / "run/best.safetensors" + " " + dir / "new/images/0000.png" +
                              " --decode dark --mm-per-px 0.1 --out " + dir / "p.csv");
   INFO(csv.output);
   CHECK(csv.status == 0);
@@ -264,7 +249,7 @@ TEST_CASE("cli: predict refuses a non-image, a truncated PNG, and a model of the
       {"eval --model " + dir / "model.safetensors" + " --data " + dir / "nowhere", "nowhere"},
   };
   for (const auto& [args, named] : cases) {
-    const Result r = run_cli(args);
+    const testing::CliResult r = run_cli(args);
     INFO(args, ": ", r.output);
     CHECK(r.status == 1);
     CHECK(r.output.starts_with("heatmark: error: "));
