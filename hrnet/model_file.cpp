@@ -77,9 +77,9 @@ std::unique_ptr<HRNet> load_model(const std::string& path) {
   // not make us build a giant model before its tensors are found missing.
   double elements = 0;
   for (const std::string& name : file.names()) elements += static_cast<double>(file.entry(name).shape.numel());
-  HM_CHECK(elements >= minimum_parameters(config),
-           "{}: its config needs at least {:.0f} parameters but the file holds {:.0f} values", path,
-           minimum_parameters(config), elements);
+  const double needed = minimum_parameters(config);
+  HM_CHECK(elements >= needed, "{}: its config needs at least {:.0f} parameters but the file holds {:.0f} values",
+           path, needed, elements);
   auto model = std::make_unique<HRNet>(config);
   if (checkpoint)
     load_state(*model, file, [](const std::string& name) { return name.starts_with("optimizer."); });
