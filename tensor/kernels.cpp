@@ -97,6 +97,20 @@ KernelProvider parse_kernel_provider(std::string_view text) {
   fail("unknown kernel provider '{}' (expected handwritten or vendor)", text);
 }
 
+void select_kernel_provider(std::string_view text, Device device) {
+  const KernelProvider p = parse_kernel_provider(text);
+  if (p == KernelProvider::Vendor) {
+#if HEATMARK_HAS_CUDA
+    vendor::versions();  // loads cuDNN and cuBLAS, or throws naming the missing one
+    HM_CHECK(device.is_cuda(), "--kernels vendor: cuDNN and cuBLAS run on CUDA devices, and the device is {}",
+             device.str());
+#else
+    fail("--kernels vendor: this build of heatmark has no CUDA backend (cuDNN, cuBLAS); use --kernels handwritten");
+#endif
+  }
+  set_kernel_provider(p);
+}
+
 namespace {
 
 }  // namespace

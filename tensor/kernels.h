@@ -27,6 +27,11 @@ void set_kernel_provider(KernelProvider provider);
 KernelProvider kernel_provider();
 // "handwritten" or "vendor"; throws heatmark::Error otherwise.
 KernelProvider parse_kernel_provider(std::string_view text);
+// What a command does with its --kernels flag for `device`: parses it, and for
+// "vendor" loads cuDNN and cuBLAS now, so that a missing library is one clear
+// error at start-up (naming it and what to install) rather than mid-run, and
+// refuses a device that is not CUDA. Then sets the provider.
+void select_kernel_provider(std::string_view text, Device device);
 
 // ---- elementwise -------------------------------------------------------
 void fill(Tensor& y, float value);

@@ -56,6 +56,11 @@ std::string blas_kernels() {
   return openblas_get_corename ? openblas_get_corename() : "unknown";
 }
 
+int blas_threads() {
+  init_cpu_runtime();
+  return openblas_get_num_threads();
+}
+
 int num_threads() {
   init_cpu_runtime();
   return omp_get_max_threads();

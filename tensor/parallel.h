@@ -25,6 +25,8 @@ void set_num_threads(int threads);
 void init_cpu_runtime();
 // The OpenBLAS kernel set in use ("SkylakeX", "Haswell", ...).
 std::string blas_kernels();
+// OpenBLAS's own thread count (1 after init_cpu_runtime).
+int blas_threads();
 
 // Calls body(lo, hi) on disjoint chunks that cover [begin, end), in parallel.
 // Each chunk holds at least `grain` indices (except the last); the chunking

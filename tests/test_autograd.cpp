@@ -58,7 +58,7 @@ TEST_CASE("autograd: NoGrad records nothing and restores the mode") {
   CHECK(mul(p, p).requires_grad());
 }
 
-TEST_CASE("autograd: the graph is released after backward; a second backward is a clear error") {
+TEST_CASE("autograd: the graph is released after backward, and a second backward is a clear error") {
   Tensor p = param({1, 2, 3}, {3}, "p");
   Tensor y = sum(relu(mul(p, p)));
   y.backward();

@@ -133,7 +133,7 @@ TEST_CASE("devices: asking for a missing GPU falls back to the CPU") {
   CHECK_THROWS_WITH_AS(Tensor::zeros({2}, Device::cuda(99)), doctest::Contains("cuda:99 is not available"), Error);
 }
 
-TEST_CASE("kernel providers: parsed by name; vendor kernels apply to CUDA devices only") {
+TEST_CASE("kernel providers: parsed by name, and vendor kernels apply to CUDA devices only") {
   CHECK(kernels::parse_kernel_provider("vendor") == kernels::KernelProvider::Vendor);
   CHECK(kernels::parse_kernel_provider("handwritten") == kernels::KernelProvider::HandWritten);
   CHECK_THROWS_WITH_AS(kernels::parse_kernel_provider("cudnn"), doctest::Contains("unknown kernel provider 'cudnn'"),
@@ -145,6 +145,24 @@ TEST_CASE("kernel providers: parsed by name; vendor kernels apply to CUDA device
   kernels::set_kernel_provider(kernels::KernelProvider::HandWritten);
   CHECK(y[5] == 18.0f);  // an interior pixel sums 2 channels x 9 taps of ones
   CHECK(y[0] == 8.0f);   // a corner sees 4 taps
+}
+
+TEST_CASE("kernel providers: a command's --kernels vendor is checked up front, and refused off CUDA") {
+  kernels::select_kernel_provider("handwritten", Device::cpu());
+  CHECK(kernels::kernel_provider() == kernels::KernelProvider::HandWritten);
+  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("cudnn", Device::cpu()),
+                       doctest::Contains("unknown kernel provider 'cudnn'"), Error);
+#if HEATMARK_HAS_CUDA
+  // The libraries load on this machine (the next test checks that); the device is what is wrong.
+  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("vendor", Device::cpu()),
+                       doctest::Contains("--kernels vendor: cuDNN and cuBLAS run on CUDA devices, and the device is cpu"),
+                       Error);
+#else
+  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("vendor", Device::cpu()),
+                       doctest::Contains("--kernels vendor: this build of heatmark has no CUDA backend"), Error);
+#endif
+  // A refused provider leaves the previous one in place.
+  CHECK(kernels::kernel_provider() == kernels::KernelProvider::HandWritten);
 }
 
 #if HEATMARK_HAS_CUDA

@@ -117,7 +117,7 @@ TEST_CASE("faults: SIGTERM stops the same way, with status 143") {
   CHECK(fs::exists(dir / "run/last.safetensors"));
 }
 
-TEST_CASE("faults: SIGKILL mid-epoch loses only the steps since the last checkpoint; resume ends bitwise as uninterrupted") {
+TEST_CASE("faults: SIGKILL mid-epoch loses only the steps since the last checkpoint, and resume ends bitwise as uninterrupted") {
   Reference& ref = reference();
   for (const int delay_ms : {0, 150}) {  // right after the epoch's checkpoint, and well into the next epoch
     TempDir dir;

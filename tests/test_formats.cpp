@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -451,11 +452,18 @@ TEST_CASE("formats: malformed labelme files give one-line errors naming the file
   CHECK_ERROR(read_labelme_dataset(dir / "empty"), "empty: no labelme .json files");
 }
 
-// The ISBI 2015 challenge files shared beside the repository, where present.
+// The ISBI 2015 challenge files shared beside the repository. CI always has
+// them (CI=true), so there a missing folder is a failure; elsewhere the test
+// says loudly that it checked nothing.
 static const std::string kSharedIsbi = std::string(HEATMARK_SOURCE_DIR) + "/../shared/data/isbi2015";
 
-TEST_CASE("formats: the shared ISBI 2015 annotations read as expected" *
-          doctest::skip(!fs::exists(kSharedIsbi + "/isbi_txt"))) {
+TEST_CASE("formats: the shared ISBI 2015 annotations read as expected") {
+  if (!fs::exists(kSharedIsbi + "/isbi_txt")) {
+    const char* ci = std::getenv("CI");
+    if (ci && std::string(ci) == "true") FAIL("CI=true but the shared data is missing: " << kSharedIsbi);
+    MESSAGE("NOT CHECKED: the shared data is missing (" << kSharedIsbi << "); with CI=true this fails");
+    return;
+  }
   DatasetOptions options;
   options.images = kSharedIsbi + "/fullres";
   options.default_mm_per_px = 0.1;

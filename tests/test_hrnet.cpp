@@ -122,7 +122,7 @@ TEST_CASE("model files: the wrong architecture or a foreign file is refused with
   CHECK_THROWS_WITH_AS(load_model(dir / "badcfg.safetensors"), doctest::Contains("badcfg.safetensors: model config"), Error);
 }
 
-TEST_CASE("timm import: every backbone tensor is matched by name; the ImageNet head is skipped") {
+TEST_CASE("timm import: every backbone tensor is matched by name, and the ImageNet head is skipped") {
   TempDir dir;
   HRNetConfig c = hrnet_preset("hrnet_w18_small");
   c.use_imagenet_input();

@@ -70,7 +70,7 @@ TEST_CASE("decode: soft-argmax and DARK find a Gaussian's centre to sub-pixel ac
   }
 }
 
-TEST_CASE("decode: DARK stays sane at the border and on a flat map; unknown decoders are refused") {
+TEST_CASE("decode: DARK stays sane at the border and on a flat map, and unknown decoders are refused") {
   const int64_t H = 32, W = 32;
   const std::vector<float> corner = gaussian_map(H, W, 0.7f, 31.2f, 2.0);
   const Decoded d = decode_heatmap(corner.data(), H, W, Decoder::Dark, 20.0, 2.0);

@@ -13,7 +13,7 @@ namespace {
 const Device kDevices[] = {Device::cpu(), Device::emu()};
 }
 
-TEST_CASE("heatmaps: a rendered Gaussian peaks at the landmark; outside or invisible landmarks give zeros") {
+TEST_CASE("heatmaps: a rendered Gaussian peaks at the landmark, and outside or invisible landmarks give zeros") {
   for (Device d : kDevices) {
     INFO("device ", d.str());
     // (x, y) in heatmap pixels: a pixel centre, a corner point, outside, invisible, NaN.

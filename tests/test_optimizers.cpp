@@ -88,7 +88,7 @@ TEST_CASE("optimizers: gradient clipping bounds the update and reports the norm 
   }
 }
 
-TEST_CASE("optimizers: AdamW decays weights directly; Adam's L2 decay goes through the moments") {
+TEST_CASE("optimizers: AdamW decays weights directly, and Adam's L2 decay goes through the moments") {
   Tensor a = Tensor::full({1}, 2.0f), b = Tensor::full({1}, 2.0f);
   a.set_requires_grad(true);
   b.set_requires_grad(true);

@@ -74,7 +74,7 @@ TEST_CASE("random: kaiming normal uses sqrt(2 / fan_in)") {
   CHECK(std::abs(moments(w).mean) < 0.002);
 }
 
-TEST_CASE("random: a seed reproduces the same numbers; draws advance the generator") {
+TEST_CASE("random: a seed reproduces the same numbers, and draws advance the generator") {
   Generator a(123), b(123), c(124);
   Tensor x = Tensor::empty({1001}), y = Tensor::empty({1001}), z = Tensor::empty({1001});
   normal_(x, a);

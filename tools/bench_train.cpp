@@ -1,9 +1,11 @@
 #include "tools/bench_train.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -12,6 +14,7 @@
 #include "autograd/grad_mode.h"
 #include "cuda/device_memory.h"
 #include "cuda/info.h"
+#include "heatmark/version.h"
 #include "hrnet/hrnet.h"
 #include "layers/optimizer.h"
 #include "tensor/atomic_file.h"
@@ -52,6 +55,14 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // Linux reports KiB
 }
 
+// The resident set now, from /proc/self/statm (its second field, in pages).
+double current_rss_mib() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return static_cast<double>(resident) * static_cast<double>(::sysconf(_SC_PAGESIZE)) / 1048576.0;
+}
+
 }  // namespace
 
 int bench_train(const BenchTrainOptions& o) {
@@ -60,7 +71,11 @@ int bench_train(const BenchTrainOptions& o) {
            o.input_size);
   HM_CHECK(o.batch > 0 && o.landmarks > 0, "bench train: --batch and --landmarks must be positive");
   const Device device = cuda::usable_device(Device::parse(o.device));
-  kernels::set_kernel_provider(kernels::parse_kernel_provider(o.kernels));
+  kernels::select_kernel_provider(o.kernels, device);
+
+  // What the process holds before the model exists, so that peak memory can
+  // also be compared net of start-up (PyTorch's import alone is ~100+ MiB).
+  const double rss_before_model = current_rss_mib();
 
   HRNetConfig config = hrnet_preset(o.model);
   config.head = parse_head(o.head);
@@ -123,7 +138,11 @@ int bench_train(const BenchTrainOptions& o) {
              device.is_cuda() ? ", kernels " + o.kernels : "", num_threads());
   fmt::print("{}: {:.2f} ms median of {} (min {:.2f}), {:.2f} images/s\n", what, step_ms, o.steps,
              *std::min_element(ms.begin(), ms.end()), images_per_s);
-  fmt::print("peak host RSS {:.0f} MiB", peak_rss_mib());
+  if (device.is_cpu())
+    fmt::print("configuration: heatmark {}, {} OpenMP threads, OpenBLAS {} thread(s) with {} kernels\n",
+               HEATMARK_VERSION, num_threads(), blas_threads(), blas_kernels());
+  fmt::print("peak host RSS {:.0f} MiB ({:.0f} MiB net of the {:.0f} MiB held before the model existed)",
+             peak_rss_mib(), peak_rss_mib() - rss_before_model, rss_before_model);
   if (!device.is_cpu()) fmt::print(", peak {} memory {:.0f} MiB", device.str(), memory.peak_allocated / 1048576.0);
   fmt::print("\n\nby kind of op (a timed pass, {:.2f} ms per step{}):\n", profiled_ms,
              device.is_cuda() ? ", synchronised after every op" : "");
@@ -173,6 +192,9 @@ int bench_train(const BenchTrainOptions& o) {
                           {"ms_all", ms},
                           {"images_per_s", images_per_s},
                           {"peak_rss_mib", peak_rss_mib()},
+                          {"rss_before_model_mib", rss_before_model},
+                          {"blas_threads", blas_threads()},
+                          {"blas_kernels", blas_kernels()},
                           {"breakdown", breakdown},
                           {"by_op", by_op}};
     if (!device.is_cpu()) doc["peak_device_mib"] = memory.peak_allocated / 1048576.0;

@@ -57,7 +57,8 @@ std::vector<std::pair<harness::OpCase, int>> model_conv_cases(const BenchOpsOpti
 // Times every registered op (or one), or a model's conv layers, on a backend.
 int bench_ops(const BenchOpsOptions& o) {
   const Device device = cuda::usable_device(Device::parse(o.device));
-  const harness::Backend backend{device, kernels::parse_kernel_provider(o.kernels)};
+  kernels::select_kernel_provider(o.kernels, device);  // loads cuDNN and cuBLAS up front for vendor
+  const harness::Backend backend{device, kernels::kernel_provider()};
   // The yardsticks: the CPU's measured FMA peak, or on a GPU the vendor kernels.
   double peak_gflops = 0;
   if (device.is_cpu()) {

@@ -17,8 +17,10 @@ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEATMARK_STAT
 cmake --build "$build" -j"$(nproc)" --target heatmark
 heatmark="$build/tools/heatmark"
 
+# The GPU only when one is usable: --version says "built in; 1 GPU: <name> ..."
+# then, and "no usable GPU (...)" or "no GPU found" otherwise.
 device=cpu
-if "$heatmark" --version | grep -q " GPU"; then device=cuda; fi
+if "$heatmark" --version | grep -Eq 'built in; [1-9][0-9]* GPUs?: '; then device=cuda; fi
 
 rm -rf "$demo"
 echo "== generating data"

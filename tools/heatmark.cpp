@@ -25,11 +25,7 @@ std::string version_text() {
                          ? fmt::format("CUDA {} built in; {}", cuda::toolkit_version(), cuda::device_summary())
                          : std::string("CPU-only build (CUDA not built in)");
 #if HEATMARK_HAS_CUDA
-  try {
-    cuda += "\nvendor kernels: " + vendor::versions();
-  } catch (const Error& e) {
-    cuda += std::string("\nvendor kernels: unavailable (") + e.what() + ")";
-  }
+  cuda += "\nvendor kernels: " + vendor::report();
 #endif
   return fmt::format("heatmark {}\n{}\nCPU threads: {}, OpenBLAS kernels: {}", HEATMARK_VERSION, cuda, num_threads(),
                      blas_kernels());
@@ -39,7 +35,9 @@ std::string version_text() {
 int run(int argc, char** argv) {
   CLI::App app{"heatmark: landmark detection on X-ray images with a from-scratch C++/CUDA HRNet trainer"};
   app.require_subcommand(0, 1);
-  app.set_version_flag("--version", version_text());
+  // A callback, so that only --version probes the driver and the vendor
+  // libraries: every other command starts without touching them.
+  app.set_version_flag("--version", version_text);
   int threads = 0;
   app.add_option("--threads", threads, "CPU threads (default: all cores, or OMP_NUM_THREADS)");
 
@@ -49,7 +47,9 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; a bad flag or value exits 1, like every
+    // other refused input (CLI11's own codes are 100 and up).
+    return app.exit(e) == 0 ? 0 : 1;
   }
   if (threads > 0) set_num_threads(threads);
   for (const cli::Command& command : commands)

@@ -4,7 +4,8 @@
 #   2. the main build, the self-contained release binary (HEATMARK_STATIC; CUDA
 #      when nvcc is found: every .cu file is compiled for real GPUs; CPU-only
 #      otherwise) and its tests, where every hand-written kernel runs under the
-#      CPU SIMT emulator, and on the GPU when there is one;
+#      CPU SIMT emulator, and on the GPU when there is one; then the test
+#      census: every doctest test case ran exactly once;
 #   3. an AddressSanitizer + UndefinedBehaviorSanitizer build of the whole suite
 #      (without the few long end-to-end tests tagged [slow], which step 2 ran);
 #   4. a ThreadSanitizer build of the loader tests (the loader thread against
@@ -26,7 +27,11 @@ start=$SECONDS
 echo "== main build: $build ($((SECONDS - start)) s so far)"
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEATMARK_STATIC=ON
 cmake --build "$build" -j"$jobs"
-ctest --test-dir "$build" -j"$jobs" --output-on-failure
+# Every test case of the doctest binary must run exactly once: each one that
+# starts signs the census, which is then checked against the binary's list.
+rm -f "$build/test_census.txt"
+HEATMARK_TEST_CENSUS="$build/test_census.txt" ctest --test-dir "$build" -j"$jobs" --output-on-failure
+"$root/tools/check_test_census.sh" "$build/test_census.txt" "$build/tests/heatmark_tests"
 echo "== kernels that ran under the emulator:"
 sed 's/^/   /' "$build/tests/emulated_kernels.txt"
 
@@ -35,7 +40,13 @@ if [ "${HEATMARK_SKIP_SANITIZE:-0}" != 1 ]; then
   cmake -S "$root" -B "$build-sanitize" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DHEATMARK_SANITIZE=ON -DHEATMARK_CUDA=OFF
   cmake --build "$build-sanitize" -j"$jobs"
-  ctest --test-dir "$build-sanitize" -j"$jobs" --output-on-failure -E '\[slow\]'
+  # The same test cases less those tagged [slow] (step 2 ran them): one
+  # exclusion for ctest, the same one for the census.
+  rm -f "$build-sanitize/test_census.txt"
+  HEATMARK_TEST_CENSUS="$build-sanitize/test_census.txt" \
+    ctest --test-dir "$build-sanitize" -j"$jobs" --output-on-failure -E '\[slow\]'
+  "$root/tools/check_test_census.sh" "$build-sanitize/test_census.txt" "$build-sanitize/tests/heatmark_tests" \
+    --test-case-exclude='*[slow]*'
 
   echo "== ThreadSanitizer build of the loader tests: $build-tsan ($((SECONDS - start)) s so far)"
   cmake -S "$root" -B "$build-tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEATMARK_TSAN=ON -DHEATMARK_CUDA=OFF

@@ -173,7 +173,7 @@ TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log) {
   c.validate();
   if (c.threads > 0) set_num_threads(c.threads);
   const Device device = cuda::usable_device(Device::parse(c.device));
-  kernels::set_kernel_provider(kernels::parse_kernel_provider(c.kernels));
+  kernels::select_kernel_provider(c.kernels, device);
 
   // ---- data -----------------------------------------------------------------------
   const Dataset data = load_training_data(c);

@@ -17,7 +17,6 @@
 
 namespace heatmark::vendor {
 
-std::string cudnn_version();  // cudnn_ops.cpp
 
 namespace {
 
@@ -29,17 +28,17 @@ namespace {
   X(cublasSgemm_v2)
 
 struct Cublas {
-  DynamicLibrary library{{"libcublas.so.13", "libcublas.so"}};
+  DynamicLibrary library{{"libcublas.so.13", "libcublas.so"}, "cuBLAS for CUDA 13 (NVIDIA's package libcublas-13-0)"};
 #define HM_CUBLAS_MEMBER(name) decltype(&::name) name = reinterpret_cast<decltype(&::name)>(library.symbol(#name));
   HM_CUBLAS_FUNCTIONS(HM_CUBLAS_MEMBER)
 #undef HM_CUBLAS_MEMBER
 };
 
+// Loaded on first use; a function-local static for the reason given in
+// cudnn_ops.cpp (a missing library must be an error, not an abort).
 const Cublas& api() {
-  static std::once_flag once;
-  static std::unique_ptr<Cublas> loaded;
-  std::call_once(once, [] { loaded = std::make_unique<Cublas>(); });
-  return *loaded;
+  static const Cublas loaded;
+  return loaded;
 }
 
 void check(cublasStatus_t status, const char* what) {
@@ -70,12 +69,29 @@ void gemm_row_major(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const flo
 
 }  // namespace
 
-std::string versions() {
+std::string cublas_version() {
   int major = 0, minor = 0, patch = 0;
   HM_CUBLAS(cublasGetProperty(MAJOR_VERSION, &major));
   HM_CUBLAS(cublasGetProperty(MINOR_VERSION, &minor));
   HM_CUBLAS(cublasGetProperty(PATCH_LEVEL, &patch));
-  return fmt::format("{}, cuBLAS {}.{}.{}", cudnn_version(), major, minor, patch);
+  return fmt::format("cuBLAS {}.{}.{}", major, minor, patch);
+}
+
+std::string versions() {
+  std::string text = cudnn_version();  // cuDNN first: the order of the error when both are missing
+  return text + ", " + cublas_version();
+}
+
+std::string report() {
+  std::string text;
+  for (auto version : {&cudnn_version, &cublas_version}) {
+    try {
+      text += (text.empty() ? "" : "; ") + version();
+    } catch (const Error& e) {
+      text += (text.empty() ? "" : "; ") + std::string(e.what());
+    }
+  }
+  return text;
 }
 
 void matmul_forward(const float* a, const float* b, float* y, int64_t M, int64_t K, int64_t N) {

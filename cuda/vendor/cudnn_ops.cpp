@@ -54,17 +54,19 @@ namespace {
   X(cudnnBatchNormalizationBackward)
 
 struct Cudnn {
-  DynamicLibrary library{{"libcudnn.so.9", "libcudnn.so"}};
+  DynamicLibrary library{{"libcudnn.so.9", "libcudnn.so"}, "cuDNN 9 for CUDA 13 (NVIDIA's package cudnn9-cuda-13)"};
 #define HM_CUDNN_MEMBER(name) decltype(&::name) name = reinterpret_cast<decltype(&::name)>(library.symbol(#name));
   HM_CUDNN_FUNCTIONS(HM_CUDNN_MEMBER)
 #undef HM_CUDNN_MEMBER
 };
 
+// Loaded on first use. A function-local static, not std::call_once: when the
+// library is missing the constructor throws, and an exception thrown through
+// call_once (pthread_once) aborts a static binary instead of reaching the
+// caller. A static whose initialiser throws is simply tried again next time.
 const Cudnn& api() {
-  static std::once_flag once;
-  static std::unique_ptr<Cudnn> loaded;
-  std::call_once(once, [] { loaded = std::make_unique<Cudnn>(); });
-  return *loaded;
+  static const Cudnn loaded;
+  return loaded;
 }
 
 void check(cudnnStatus_t status, const char* what) {

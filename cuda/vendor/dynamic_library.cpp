@@ -8,14 +8,14 @@
 
 namespace heatmark {
 
-DynamicLibrary::DynamicLibrary(const std::vector<std::string>& names) {
+DynamicLibrary::DynamicLibrary(const std::vector<std::string>& names, const std::string& to_install) {
   std::vector<std::string> folders{""};
   for (const char* env : {"CUDA_HOME", "CUDA_PATH"})
     if (const char* root = std::getenv(env)) folders.push_back(std::string(root) + "/lib64/");
 #ifdef HEATMARK_CUDA_LIBRARY_DIR
   folders.push_back(std::string(HEATMARK_CUDA_LIBRARY_DIR) + "/");
 #endif
-  std::string tried;
+  std::string tried, first_reason;
   for (const std::string& folder : folders)
     for (const std::string& name : names) {
       const std::string candidate = folder + name;
@@ -24,9 +24,14 @@ DynamicLibrary::DynamicLibrary(const std::vector<std::string>& names) {
         path_ = candidate;
         return;
       }
+      // The loader's reason for the first name tried: "not found", or a
+      // present but broken library (a missing dependency, no memory to map it).
+      if (first_reason.empty())
+        if (const char* reason = ::dlerror()) first_reason = reason;
       tried += (tried.empty() ? "" : ", ") + candidate;
     }
-  fail("cannot load {} (tried {}); install it or set CUDA_HOME, or use --kernels handwritten", names.front(), tried);
+  fail("cannot load {}: {} (tried {}); install {} or set CUDA_HOME to where it is, or use --kernels handwritten",
+       names.front(), first_reason, tried, to_install);
 }
 
 DynamicLibrary::~DynamicLibrary() {

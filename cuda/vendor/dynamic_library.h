@@ -13,8 +13,9 @@ class DynamicLibrary {
  public:
   // Tries each name in turn (plain names go through the loader's search
   // path), then the same names under $CUDA_HOME/lib64, $CUDA_PATH/lib64 and
-  // the toolkit this build used. Throws heatmark::Error listing what was tried.
-  explicit DynamicLibrary(const std::vector<std::string>& names);
+  // the toolkit this build used. Throws a one-line heatmark::Error naming the
+  // library, what was tried and `to_install` (what provides it).
+  DynamicLibrary(const std::vector<std::string>& names, const std::string& to_install);
   ~DynamicLibrary();
   DynamicLibrary(const DynamicLibrary&) = delete;
   DynamicLibrary& operator=(const DynamicLibrary&) = delete;

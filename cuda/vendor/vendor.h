@@ -14,9 +14,14 @@
 
 namespace heatmark::vendor {
 
-// "cuDNN 9.x.y, cuBLAS 13.x.y"; throws heatmark::Error if a library is missing.
-// Needs no GPU.
+// "cuDNN 9.x.y, cuBLAS 13.x.y"; loads both libraries, and throws
+// heatmark::Error naming the first one that is missing and what to install.
+// Needs no GPU. Commands call it up front when --kernels vendor is asked for.
 std::string versions();
+std::string cudnn_version();   // "cuDNN 9.x.y", or throws as versions() does
+std::string cublas_version();  // "cuBLAS 13.x.y", or throws
+// One line for --version: each library's version, or why it did not load.
+std::string report();
 
 // TF32 tensor cores for cuDNN convolutions and cuBLAS (default on, like
 // PyTorch's cuDNN default); off gives plain fp32, as the parity tests use.

@@ -148,7 +148,8 @@ CheckResult check_forward(const OpCase& c, const Backend& backend, uint64_t seed
   const Device device = backend.device;
   const std::vector<DoubleVector> inputs = draw_inputs(c, seed);
   const DoubleVector expected = c.reference(inputs);
-  const Tensor y = c.run(make_tensors(c, inputs, device, false));
+  const std::vector<Tensor> tensors = make_tensors(c, inputs, device, false);
+  const Tensor y = c.run(tensors);
   if (y.numel() != static_cast<int64_t>(expected.size()))
     return {false, fmt::format("{} on {}: output has {} elements, reference {}", c.describe(), backend.name(),
                                y.numel(), expected.size())};
@@ -156,6 +157,18 @@ CheckResult check_forward(const OpCase& c, const Backend& backend, uint64_t seed
   if (!(error <= c.forward_tolerance))
     return {false, fmt::format("{} on {}: forward normalised error {:.3g} > tolerance {:.1g}", c.describe(),
                                backend.name(), error, c.forward_tolerance)};
+  if (!c.updated_inputs.empty()) {
+    const std::vector<DoubleVector> updated = c.reference_updates(inputs);
+    HM_CHECK(updated.size() == c.updated_inputs.size(), "op harness: {} lists {} updated inputs, its reference gives {}",
+             c.describe(), c.updated_inputs.size(), updated.size());
+    for (size_t u = 0; u < updated.size(); ++u) {
+      const size_t i = c.updated_inputs[u];
+      const double update_error = normalised_error(to_doubles(tensors[i]), updated[u]);
+      if (!(update_error <= c.forward_tolerance))
+        return {false, fmt::format("{} on {}: '{}' after the forward pass: normalised error {:.3g} > tolerance {:.1g}",
+                                   c.describe(), backend.name(), c.inputs[i].name, update_error, c.forward_tolerance)};
+    }
+  }
   return {};
 }
 

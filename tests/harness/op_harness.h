@@ -5,6 +5,7 @@
 // backward, and the op itself as a function of Tensors. The harness then runs,
 // for each case:
 //   forward parity   the op on a backend (float) against the double reference,
+//                    and the inputs it updates in place (running statistics),
 //   reference grads  the double reference backward against central differences
 //                    of the double reference forward (catches formula errors),
 //   backend grads    the op's autograd backward on a backend against the double
@@ -51,6 +52,11 @@ struct OpCase {
   std::function<std::vector<DoubleVector>(const std::vector<DoubleVector>&, const DoubleVector&)> reference_backward;
   // The op under test, through autograd, on the device its inputs are on.
   std::function<Tensor(const std::vector<Tensor>&)> run;
+  // Inputs the op updates in place (batch norm's running mean and variance),
+  // and the reference values they must hold after one forward pass, checked
+  // by check_forward like the output. Empty for most ops.
+  std::vector<size_t> updated_inputs;
+  std::function<std::vector<DoubleVector>(const std::vector<DoubleVector>&)> reference_updates;
   double flops = 0;  // of one forward pass, for perf mode
 
   // Normalised squared error allowed between the float backend and the double

@@ -236,6 +236,18 @@ OpCase batchnorm_case(const Shape& x, bool training) {
     return batch_norm2d(t[0], t[1], t[2], running_mean, running_var, training, static_cast<float>(kMomentum),
                         static_cast<float>(kEps));
   };
+  // Training updates the running statistics in place (momentum 0.1, the
+  // unbiased batch variance, PyTorch's convention); evaluation leaves them.
+  c.updated_inputs = {3, 4};
+  c.reference_updates = [s, training](const Inputs& in) {
+    DoubleVector running_mean = in[3], running_var = in[4];
+    if (training) {
+      DoubleVector y(in[0].size()), mean(s.C), invstd(s.C);
+      cpu::batchnorm_forward_train<double>(s, in[0].data(), in[1].data(), in[2].data(), y.data(), mean.data(),
+                                           invstd.data(), running_mean.data(), running_var.data(), kMomentum, kEps);
+    }
+    return std::vector<DoubleVector>{running_mean, running_var};
+  };
   c.flops = 8.0 * static_cast<double>(x.numel());
   // The normalisation divides by a batch standard deviation, which amplifies
   // float rounding for small channels.

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The release binary on a machine without the CUDA libraries: in a private
+# mount namespace (needs root) the CUDA toolkit folders are covered by empty
+# tmpfs mounts and every libcuda / libcudart / libcudnn / libcublas the loader
+# could find is covered by /dev/null. Then everything that does not ask for
+# the GPU must work, and --kernels vendor must fail with one clear line.
+#
+#   tests/without_cuda_libraries.sh HEATMARK_BINARY WORK_DIR
+set -uo pipefail  # not -e: every check runs and reports
+[ $# -eq 2 ] || { echo "usage: $0 HEATMARK_BINARY WORK_DIR" >&2; exit 2; }
+binary="$(realpath "$1")" work="$2"
+
+if [ "${HEATMARK_CUDA_HIDDEN:-}" != 1 ]; then
+  [ "$(id -u)" -eq 0 ] || { echo "FAIL: this test hides the CUDA libraries in a mount namespace and needs root" >&2; exit 1; }
+  exec env HEATMARK_CUDA_HIDDEN=1 unshare --mount --propagation private "$0" "$@"
+fi
+
+# ---- inside the namespace: hide CUDA ------------------------------------------------
+hidden=0
+for dir in /usr/local/cuda /usr/local/cuda-* /opt/cuda; do
+  if [ -d "$dir" ] && [ ! -L "$dir" ]; then
+    mount -t tmpfs none "$dir" || { echo "FAIL: cannot cover $dir" >&2; exit 1; }
+    hidden=$((hidden + 1))
+  fi
+done
+while read -r lib; do
+  if [ -f "$lib" ]; then
+    mount --bind /dev/null "$lib" || { echo "FAIL: cannot cover $lib" >&2; exit 1; }
+    hidden=$((hidden + 1))
+  fi
+done < <( (ldconfig -p | awk '/libcuda\.so|libcudart\.so|libcudnn|libcublas/ {print $NF}';
+          find /usr/lib /usr/lib64 /lib -name 'libcuda.so*' -o -name 'libcudnn*.so*' -o -name 'libcublas*.so*' 2>/dev/null) |
+          sort -u)
+unset CUDA_HOME CUDA_PATH LD_LIBRARY_PATH
+echo "hidden: $hidden CUDA folders and libraries"
+
+failures=0
+check() {  # check WHAT EXPECTED_STATUS COMMAND...: runs it, output to $work/last.txt
+  local what="$1" expected="$2"
+  shift 2
+  local status=0
+  "$@" > "$work/last.txt" 2>&1 || status=$?
+  if [ "$status" -ne "$expected" ]; then
+    echo "FAIL: $what: exit status $status, expected $expected; output:"
+    sed 's/^/   | /' "$work/last.txt"
+    failures=$((failures + 1))
+    return 1
+  fi
+  echo "ok: $what (exit $status)"
+}
+
+rm -rf "$work"
+mkdir -p "$work"
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+check "--help" 0 "$binary" --help && { grep -q "train" "$work/last.txt" || fail "--help does not list train"; }
+check "--version" 0 "$binary" --version && sed 's/^/   | /' "$work/last.txt"
+if grep -Eq "^CUDA [0-9.]+ built in" "$work/last.txt"; then
+  [ "$hidden" -gt 0 ] || fail "a CUDA build, but no CUDA folder or library was found to hide: the test proves nothing"
+  # A CUDA build says which libraries it could not load, and why.
+  grep -q "cannot load libcudnn" "$work/last.txt" || fail "--version does not report the missing cuDNN"
+  grep -q "cannot load libcublas" "$work/last.txt" || fail "--version does not report the missing cuBLAS"
+fi
+check "synth" 0 "$binary" synth --out "$work/data" --count 8 --size 64 --landmarks 2 --seed 1
+check "train --device cpu" 0 "$binary" train --data "$work/data" --device cpu --input-size 64 --epochs 1 --batch 4 \
+  --out "$work/run"
+check "inspect" 0 "$binary" inspect "$work/run/best.safetensors"
+check "predict --device cpu" 0 "$binary" predict --model "$work/run/best.safetensors" --device cpu \
+  "$work/data/images" --out "$work/points.csv"
+[ -s "$work/points.csv" ] || fail "predict wrote no points"
+
+# --kernels vendor: exit 1 and exactly one line, the error, naming the library in a CUDA build.
+if check "train --kernels vendor is refused" 1 "$binary" train --data "$work/data" --device cpu --kernels vendor \
+     --input-size 64 --epochs 1 --out "$work/vendor-run"; then
+  lines=$(wc -l < "$work/last.txt")
+  if [ "$lines" -ne 1 ] || ! grep -q '^heatmark: error: .*--kernels\|^heatmark: error: cannot load libcudnn' "$work/last.txt"; then
+    fail "--kernels vendor should print one error line; it printed $lines:"
+    sed 's/^/   | /' "$work/last.txt"
+  else
+    echo "   $(cat "$work/last.txt")"
+  fi
+  [ ! -e "$work/vendor-run" ] || fail "the refused run left a run folder"
+fi
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures check(s) failed without the CUDA libraries"
+  exit 1
+fi
+echo "everything but the GPU works without the CUDA libraries"
