@@ -8,8 +8,13 @@
 #   bench/compare_cpu.sh --model hrnet_w32 --input-size 256 --batch 1 --landmarks 2
 #   bench/compare_cpu.sh --model hrnet_w32 --input-size 768 --forward-only --steps 3
 #
-# Threads: HEATMARK_BENCH_THREADS (default 2) for both. Installs Debian's
-# python3-torch when it is missing; builds heatmark when build/ has none.
+# Threads: HEATMARK_BENCH_THREADS (default 2) for both, and each side in its
+# best fair configuration, printed next to the figures: heatmark with its
+# OpenMP pool and OpenBLAS pinned to one thread; PyTorch with OMP_NUM_THREADS
+# equal to the thread count, OPENBLAS_NUM_THREADS=1 and oneDNN on (see
+# bench/torch_hrnet.py, which checks both from the loaded libraries).
+# Installs Debian's python3-torch when it is missing; builds heatmark when
+# build/ has none.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 heatmark="${HEATMARK:-$root/build/tools/heatmark}"
@@ -34,15 +39,19 @@ field() { /usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]
 echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores; $threads threads each"
 for r in $(seq 1 "$rounds"); do
   "$heatmark" --threads "$threads" bench train "$@" --json "$tmp/hm$r.json" > "$tmp/hm$r.txt"
-  /usr/bin/python3 "$root/bench/torch_hrnet.py" --like "$tmp/hm$r.json" --threads "$threads" --json "$tmp/pt$r.json" \
+  OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS=1 \
+    /usr/bin/python3 "$root/bench/torch_hrnet.py" --like "$tmp/hm$r.json" --threads "$threads" --json "$tmp/pt$r.json" \
     > "$tmp/pt$r.txt"
   printf 'round %d: heatmark %8.2f ms   PyTorch %8.2f ms\n' "$r" "$(field "$tmp/hm$r.json" ms_per_step)" \
     "$(field "$tmp/pt$r.json" ms_per_step)"
 done
 echo
-head -3 "$tmp/hm1.txt"
-sed -n '4,100p' "$tmp/hm1.txt"
-head -1 "$tmp/pt1.txt"
+echo "== heatmark (round 1)"
+cat "$tmp/hm1.txt"
+echo
+echo "== PyTorch (round 1)"
+cat "$tmp/pt1.txt"
+echo
 /usr/bin/python3 - "$tmp" "$rounds" <<'PY'
 import json, statistics, sys
 tmp, rounds = sys.argv[1], int(sys.argv[2])
@@ -55,7 +64,16 @@ print("median ms per %s: heatmark %.2f, PyTorch %.2f" % (
     statistics.median(h["ms_per_step"] for h in hm), statistics.median(p["ms_per_step"] for p in pt)))
 print("time ratio heatmark / PyTorch: median %.3f (rounds: %s)" % (
     statistics.median(ratios), ", ".join("%.3f" % r for r in ratios)))
-print("peak RSS MiB: heatmark %.0f, PyTorch %.0f (ratio %.2f)" % (
-    max(h["peak_rss_mib"] for h in hm), max(p["peak_rss_mib"] for p in pt),
-    max(h["peak_rss_mib"] for h in hm) / max(p["peak_rss_mib"] for p in pt)))
+hm_peak, pt_peak = max(h["peak_rss_mib"] for h in hm), max(p["peak_rss_mib"] for p in pt)
+hm_net = max(h["peak_rss_mib"] - h["rss_before_model_mib"] for h in hm)
+pt_net = max(p["peak_rss_mib"] - p["rss_after_import_mib"] for p in pt)
+print("peak RSS MiB, whole process: heatmark %.0f, PyTorch %.0f (ratio %.2f)" % (hm_peak, pt_peak, hm_peak / pt_peak))
+print("peak RSS MiB, net of start-up (heatmark: before the model; PyTorch: after import torch, before the model):"
+      " heatmark %.0f, PyTorch %.0f (ratio %.2f)" % (hm_net, pt_net, hm_net / pt_net))
+print("configuration heatmark: %d threads, OpenBLAS %d thread(s), %s kernels" % (
+    hm[0]["threads"], hm[0]["blas_threads"], hm[0]["blas_kernels"]))
+c = pt[0]["configuration"]
+print("configuration PyTorch %s: %d threads, OMP_NUM_THREADS=%s, OpenBLAS %s thread(s), %s kernels, oneDNN %s" % (
+    pt[0]["version"], c["torch_threads"], c["OMP_NUM_THREADS"], c["openblas_threads"], c["openblas_kernels"],
+    "on" if c["onednn_available"] and c["onednn_enabled"] else "OFF"))
 PY

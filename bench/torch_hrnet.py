@@ -11,8 +11,22 @@ its JSON), so both sides run exactly the same architecture; both print their
 parameter counts. A training step is forward, Gaussian targets, soft-argmax,
 loss (1.0 * heatmap MSE + 0.5 * coordinate L1), backward and Adam; a forward
 pass is eval mode under no_grad. Needs Debian's python3-torch.
+
+PyTorch runs in its best fair configuration on the CPU, set before torch is
+imported (the libraries read these at load time): OMP_NUM_THREADS equal to
+the thread count, OPENBLAS_NUM_THREADS=1 (Debian's torch sends small batch-1
+convolutions to OpenBLAS, whose own threads would otherwise oversubscribe the
+cores on top of torch's), and oneDNN (mkldnn) enabled. When OpenBLAS does not
+recognise the CPU and falls back to its generic kernels, the script gives it
+the same kernel set heatmark selects (OPENBLAS_CORETYPE). It prints the
+configuration it ran with and checks OpenBLAS's thread count from the loaded
+library itself.
+
+Peak memory is reported twice: the peak RSS of the process, and the same net
+of what the process held after `import torch`, before the model existed.
 """
 import argparse
+import ctypes
 import json
 import os
 import resource
@@ -20,11 +34,32 @@ import statistics
 import sys
 import time
 
-import torch
-import torch.nn.functional as F
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-from hrnet_torch import HRNet  # noqa: E402
+def current_rss_mib():
+    """The resident set now (the second field of /proc/self/statm, in pages)."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def loaded_openblas():
+    """ctypes handle of the OpenBLAS this process loaded, or None."""
+    with open("/proc/self/maps") as f:
+        paths = {line.split()[-1] for line in f if "openblas" in line.split()[-1]}
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+            lib.openblas_get_num_threads  # noqa: B018 (raises AttributeError when absent)
+            return path, lib
+        except (OSError, AttributeError):
+            continue
+    return None, None
+
+
+def configure_environment(threads):
+    """The fair configuration, before torch loads: see the module docstring."""
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    os.environ["MKL_NUM_THREADS"] = str(threads)
+    os.environ["OPENBLAS_NUM_THREADS"] = "1"
 
 
 def gaussian_targets(coords, h, w, sigma):
@@ -58,7 +93,30 @@ def main():
     like = json.load(open(args.like))
     threads = args.threads or like["threads"]
     steps = args.steps or like["steps"]
+    configure_environment(threads)
+    if like.get("blas_kernels") and "OPENBLAS_CORETYPE" not in os.environ:
+        # Applied below only if OpenBLAS picks its generic kernels on its own.
+        pending_coretype = like["blas_kernels"]
+    else:
+        pending_coretype = None
+
+    global torch, F, HRNet
+    import torch
+    import torch.nn.functional as F
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+    from hrnet_torch import HRNet
+
+    blas_path, blas = loaded_openblas()
+    if blas is not None and pending_coretype:
+        blas.openblas_get_corename.restype = ctypes.c_char_p
+        core = blas.openblas_get_corename().decode()
+        if core.lower() in ("prescott", "core2", "nehalem", "unknown") and core != pending_coretype:
+            # Too late to re-select in this process: run again with the kernels set.
+            os.environ["OPENBLAS_CORETYPE"] = pending_coretype
+            os.execv(sys.executable, [sys.executable] + sys.argv)
+    rss_after_import = current_rss_mib()
     torch.set_num_threads(threads)
+    torch.backends.mkldnn.enabled = True
     torch.manual_seed(7)
     cfg = like["model_config"]
     if cfg.get("head", "simple") not in ("simple", "concat"):
@@ -110,19 +168,48 @@ def main():
     ms = statistics.median(times)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     what = "forward pass" if forward_only else "training step"
+    blas_threads = blas.openblas_get_num_threads() if blas is not None else None
+    if blas is not None:
+        blas.openblas_get_corename.restype = ctypes.c_char_p
+        blas_core = blas.openblas_get_corename().decode()
+    else:
+        blas_core = None
+    config = {
+        "torch_threads": torch.get_num_threads(),
+        "interop_threads": torch.get_num_interop_threads(),
+        "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS"),
+        "OPENBLAS_NUM_THREADS": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+        "openblas": blas_path, "openblas_threads": blas_threads, "openblas_kernels": blas_core,
+        "onednn_available": torch.backends.mkldnn.is_available(),
+        "onednn_enabled": torch.backends.mkldnn.enabled,
+    }
     print("PyTorch %s: %s (%d parameters), input %dx%d, batch %d, %d landmarks, %d threads"
           % (torch.__version__, like["model"], parameters, size, size, batch, k, threads))
     print("%s: %.2f ms median of %d (min %.2f), %.2f images/s" % (what, ms, steps, min(times), 1000 * batch / ms))
-    print("peak host RSS %.0f MiB" % rss)
+    if not on_gpu:
+        print("configuration: torch %d threads (interop %d), OMP_NUM_THREADS=%s, OpenBLAS %s thread(s) with %s kernels"
+              " (OPENBLAS_NUM_THREADS=%s%s), oneDNN %s"
+              % (config["torch_threads"], config["interop_threads"], config["OMP_NUM_THREADS"], blas_threads, blas_core,
+                 config["OPENBLAS_NUM_THREADS"],
+                 ", OPENBLAS_CORETYPE=%s" % config["OPENBLAS_CORETYPE"] if config["OPENBLAS_CORETYPE"] else "",
+                 "on" if config["onednn_available"] and config["onednn_enabled"] else "OFF"))
+    print("peak host RSS %.0f MiB (%.0f MiB net of the %.0f MiB held after import torch, before the model existed)"
+          % (rss, rss - rss_after_import, rss_after_import))
     if on_gpu:
         print("device: %s; peak device memory %.0f MiB (allocated); TF32 for convolutions: %s"
               % (torch.cuda.get_device_name(), device_peak, torch.backends.cudnn.allow_tf32))
     if parameters != like["parameters"]:
         sys.exit("parameter counts differ: heatmark %d, PyTorch %d" % (like["parameters"], parameters))
+    if not on_gpu and blas_threads not in (None, 1):
+        sys.exit("OpenBLAS runs %d threads: the comparison would oversubscribe the cores" % blas_threads)
+    if not on_gpu and not (config["onednn_available"] and config["onednn_enabled"]):
+        sys.exit("oneDNN is not available or not enabled: PyTorch would not run its fast CPU path")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"framework": "pytorch", "version": torch.__version__, "parameters": parameters,
                        "ms_per_step": ms, "ms_all": times, "images_per_s": 1000 * batch / ms, "peak_rss_mib": rss,
+                       "rss_after_import_mib": rss_after_import, "configuration": config,
                        "threads": threads, "device": args.device, "peak_device_mib": device_peak}, f, indent=2)
 
 
