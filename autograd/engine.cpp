@@ -4,7 +4,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
-#include "tensor/error.h"
+#include "base/error.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 

@@ -81,23 +81,23 @@ Tensor batch_norm2d(const Tensor& x, const Tensor& gamma, const Tensor& beta, Te
                     Tensor& running_var, bool training, float momentum, float eps) {
   if (training) {
     kernels::BatchNormSaved saved;
-    Tensor y = kernels::batchnorm_forward_train(x, gamma, beta, running_mean, running_var, momentum, eps, saved);
+    Tensor y = kernels::batch_norm2d_forward_train(x, gamma, beta, running_mean, running_var, momentum, eps, saved);
     return record(y, "BatchNormBackward", {x, gamma, beta}, [x, gamma, saved](const Tensor& g) {
       Grads grads(3);
       grads[1] = Tensor::zeros(gamma.shape(), g.device());
       grads[2] = Tensor::zeros(gamma.shape(), g.device());
-      grads[0] = kernels::batchnorm_backward_train(x, gamma, saved, g, grads[1], grads[2]);
+      grads[0] = kernels::batch_norm2d_backward_train(x, gamma, saved, g, grads[1], grads[2]);
       return grads;
     });
   }
-  Tensor y = kernels::batchnorm_forward_eval(x, gamma, beta, running_mean, running_var, eps);
+  Tensor y = kernels::batch_norm2d_forward_eval(x, gamma, beta, running_mean, running_var, eps);
   // The running statistics are constants here; keep the values of this call.
   return record(y, "BatchNormEvalBackward", {x, gamma, beta},
                 [x, gamma, mean = running_mean.clone(), var = running_var.clone(), eps](const Tensor& g) {
                   Grads grads(3);
                   grads[1] = Tensor::zeros(gamma.shape(), g.device());
                   grads[2] = Tensor::zeros(gamma.shape(), g.device());
-                  grads[0] = kernels::batchnorm_backward_eval(x, gamma, mean, var, eps, g, grads[1], grads[2]);
+                  grads[0] = kernels::batch_norm2d_backward_eval(x, gamma, mean, var, eps, g, grads[1], grads[2]);
                   return grads;
                 });
 }
@@ -134,10 +134,10 @@ Tensor upsample_bilinear(const Tensor& x, int64_t out_h, int64_t out_w) {
                 [shape = x.shape()](const Tensor& g) { return Grads{kernels::upsample_bilinear_backward(g, shape)}; });
 }
 
-Tensor concat(const std::vector<Tensor>& xs) {
+Tensor concat_channels(const std::vector<Tensor>& xs) {
   std::vector<int64_t> channels;
   for (const Tensor& x : xs) channels.push_back(x.defined() && x.ndim() == 4 ? x.size(1) : 0);
-  return record(kernels::concat_channels(xs), "ConcatBackward", xs, [channels](const Tensor& g) {
+  return record(kernels::concat_channels(xs), "ConcatChannelsBackward", xs, [channels](const Tensor& g) {
     Grads grads;
     int64_t offset = 0;
     for (int64_t c : channels) {
@@ -148,6 +148,11 @@ Tensor concat(const std::vector<Tensor>& xs) {
   });
 }
 
+kernels::HeatmapTargets render_gaussian_heatmaps(const Tensor& coords, const Tensor& visibility, int64_t height,
+                                                 int64_t width, float sigma) {
+  return kernels::render_gaussian_heatmaps(coords, visibility, height, width, sigma);
+}
+
 Tensor soft_argmax(const Tensor& heatmaps, float beta) {
   Tensor coords = kernels::soft_argmax_forward(heatmaps, beta);
   return record(coords, "SoftArgmaxBackward", {heatmaps},
@@ -156,15 +161,15 @@ Tensor soft_argmax(const Tensor& heatmaps, float beta) {
                 });
 }
 
-Tensor heatmap_mse_loss(const Tensor& heatmaps, const Tensor& target, const Tensor& weight) {
-  return record(kernels::weighted_mse_forward(heatmaps, target, weight), "HeatmapMseBackward", {heatmaps},
+Tensor weighted_mse(const Tensor& heatmaps, const Tensor& target, const Tensor& weight) {
+  return record(kernels::weighted_mse_forward(heatmaps, target, weight), "WeightedMseBackward", {heatmaps},
                 [h = heatmaps.detach(), target, weight](const Tensor& g) {
                   return Grads{kernels::weighted_mse_backward(h, target, weight, g)};
                 });
 }
 
-Tensor coordinate_l1_loss(const Tensor& coords, const Tensor& truth, const Tensor& weight) {
-  return record(kernels::weighted_l1_forward(coords, truth, weight), "CoordinateL1Backward", {coords},
+Tensor weighted_l1(const Tensor& coords, const Tensor& truth, const Tensor& weight) {
+  return record(kernels::weighted_l1_forward(coords, truth, weight), "WeightedL1Backward", {coords},
                 [c = coords.detach(), truth, weight](const Tensor& g) {
                   return Grads{kernels::weighted_l1_backward(c, truth, weight, g)};
                 });
@@ -173,8 +178,8 @@ Tensor coordinate_l1_loss(const Tensor& coords, const Tensor& truth, const Tenso
 LandmarkLoss landmark_loss(const Tensor& heatmaps, const Tensor& target, const Tensor& coords, const Tensor& truth,
                            const Tensor& weight, float heatmap_weight, float coordinate_weight) {
   LandmarkLoss loss;
-  loss.heatmap = heatmap_mse_loss(heatmaps, target, weight);
-  loss.coordinate = coordinate_l1_loss(coords, truth, weight);
+  loss.heatmap = weighted_mse(heatmaps, target, weight);
+  loss.coordinate = weighted_l1(coords, truth, weight);
   loss.total = add(scale(loss.heatmap, heatmap_weight), scale(loss.coordinate, coordinate_weight));
   return loss;
 }

@@ -7,7 +7,9 @@
 
 #include <vector>
 
-#include "tensor/op_shapes.h"
+#include "base/defaults.h"
+#include "base/op_shapes.h"
+#include "tensor/kernels.h"
 #include "tensor/tensor.h"
 
 namespace heatmark {
@@ -39,25 +41,32 @@ Tensor upsample_nearest(const Tensor& x, int factor);                   // (N, C
 Tensor upsample_bilinear(const Tensor& x, int64_t out_h, int64_t out_w);  // align_corners=False
 
 // Concatenates (N, C_i, H, W) tensors along the channels.
-Tensor concat(const std::vector<Tensor>& xs);
+Tensor concat_channels(const std::vector<Tensor>& xs);
 
-// ---- landmarks (conventions and the choice of beta: tensor/cpu/heatmap.h) ----
+// ---- landmarks (conventions: tensor/cpu/render_gaussian_heatmaps.h; beta: tensor/cpu/soft_argmax.h) ----
+
+// Gaussian targets (N, K, H, W) and their weights (N, K) for coordinates
+// (N, K, 2) in heatmap pixels and a visibility (N, K): constants of the loss,
+// so nothing is recorded.
+kernels::HeatmapTargets render_gaussian_heatmaps(const Tensor& coords, const Tensor& visibility, int64_t height,
+                                                 int64_t width, float sigma);
 
 // Heatmaps (N, K, H, W) -> coordinates (N, K, 2) normalised to [0, 1]: the
 // expectation of pixel centres under softmax(beta * heatmap).
-Tensor soft_argmax(const Tensor& heatmaps, float beta = kDefaultSoftArgmaxBeta);
+Tensor soft_argmax(const Tensor& heatmaps, float beta = defaults::kSoftArgmaxBeta);
 
 // Weighted heatmap MSE, a mean over all pixels; target and weight (N, K) are
 // constants.
-Tensor heatmap_mse_loss(const Tensor& heatmaps, const Tensor& target, const Tensor& weight);
+Tensor weighted_mse(const Tensor& heatmaps, const Tensor& target, const Tensor& weight);
 // Weighted L1 between coordinates (N, K, 2), a mean over all coordinates.
-Tensor coordinate_l1_loss(const Tensor& coords, const Tensor& truth, const Tensor& weight);
+Tensor weighted_l1(const Tensor& coords, const Tensor& truth, const Tensor& weight);
 
 // The training loss: heatmap_weight * MSE + coordinate_weight * L1 (defaults 1.0 and 0.5).
 struct LandmarkLoss {
   Tensor total, heatmap, coordinate;  // the total and both terms (each unweighted term is logged)
 };
 LandmarkLoss landmark_loss(const Tensor& heatmaps, const Tensor& target, const Tensor& coords, const Tensor& truth,
-                           const Tensor& weight, float heatmap_weight = 1.0f, float coordinate_weight = 0.5f);
+                           const Tensor& weight, float heatmap_weight = defaults::kHeatmapWeight,
+                           float coordinate_weight = defaults::kCoordinateWeight);
 
 }  // namespace heatmark

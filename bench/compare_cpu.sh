@@ -12,7 +12,7 @@
 # best fair configuration, printed next to the figures: heatmark with its
 # OpenMP pool and OpenBLAS pinned to one thread; PyTorch with OMP_NUM_THREADS
 # equal to the thread count, OPENBLAS_NUM_THREADS=1 and oneDNN on (see
-# bench/torch_hrnet.py, which checks both from the loaded libraries).
+# bench/pytorch_train_step.py, which checks both from the loaded libraries).
 # Installs Debian's python3-torch when it is missing; builds heatmark when
 # build/ has none.
 set -euo pipefail
@@ -40,7 +40,7 @@ echo "== machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), 
 for r in $(seq 1 "$rounds"); do
   "$heatmark" --threads "$threads" bench train "$@" --json "$tmp/hm$r.json" > "$tmp/hm$r.txt"
   OMP_NUM_THREADS="$threads" OPENBLAS_NUM_THREADS=1 \
-    /usr/bin/python3 "$root/bench/torch_hrnet.py" --like "$tmp/hm$r.json" --threads "$threads" --json "$tmp/pt$r.json" \
+    /usr/bin/python3 "$root/bench/pytorch_train_step.py" --like "$tmp/hm$r.json" --threads "$threads" --json "$tmp/pt$r.json" \
     > "$tmp/pt$r.txt"
   printf 'round %d: heatmark %8.2f ms   PyTorch %8.2f ms\n' "$r" "$(field "$tmp/hm$r.json" ms_per_step)" \
     "$(field "$tmp/pt$r.json" ms_per_step)"

@@ -6,8 +6,8 @@
 #include <mutex>
 #include <vector>
 
+#include "base/error.h"
 #include "cuda/info.h"
-#include "tensor/error.h"
 
 #if HEATMARK_HAS_CUDA
 #include <cuda_runtime_api.h>

@@ -7,8 +7,8 @@
 
 #include <cstddef>
 
+#include "base/device.h"
 #include "cuda/caching_allocator.h"
-#include "tensor/device.h"
 
 namespace heatmark {
 

@@ -5,7 +5,7 @@
 #include <atomic>
 #include <cstdio>
 
-#include "tensor/error.h"
+#include "base/error.h"
 
 #if HEATMARK_HAS_CUDA
 #include <cuda_runtime_api.h>

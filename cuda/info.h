@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "tensor/device.h"
+#include "base/device.h"
 
 namespace heatmark::cuda {
 

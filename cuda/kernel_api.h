@@ -50,7 +50,9 @@ namespace heatmark::HM_BACKEND {
 __device__ inline int64_t global_thread_index() { return int64_t(blockIdx.x) * blockDim.x + threadIdx.x; }
 __device__ inline int64_t grid_stride() { return int64_t(gridDim.x) * blockDim.x; }
 
-inline constexpr int kBlockSize = 256;  // threads per block for the elementwise kernels
+// Threads per block of every 1-D kernel: the grid-stride loops and the block
+// reductions (block_reduce.cuh) alike.
+inline constexpr int kBlockSize = 256;
 
 // Blocks for a grid-stride loop over n elements: enough to fill a GPU, few
 // enough that each thread handles several elements (which also keeps the

@@ -1,4 +1,4 @@
-// Fuzzes the Aariz JSON format (train/formats/aariz.cpp). The input's sections
+// Fuzzes the Aariz JSON format (data/formats/aariz.cpp). The input's sections
 // (see fuzz_util.h) are, in one split folder with Cephalograms/001.png and
 // 002.png (empty: the reader only checks that images exist),
 //   Senior/001.json %% Junior/001.json %% Senior/002.json %% cephalogram_machine_mappings.csv
@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "tensor/error.h"
-#include "train/dataset.h"
+#include "data/dataset.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace fz = heatmark::fuzz;

@@ -1,5 +1,5 @@
-// Fuzzes the folder dataset format (train/formats/folder.cpp) and the CSV
-// reader under it (train/csv.cpp). The input's sections (see fuzz_util.h) are
+// Fuzzes the folder dataset format (data/formats/folder.cpp) and the CSV
+// reader under it (data/csv.cpp). The input's sections (see fuzz_util.h) are
 //   landmarks.csv [%% spacing.csv [%% landmarks.txt]]
 // in a folder that also holds the empty image files a.png, b.png and 001.bmp
 // (the reader checks only that images exist; it does not decode them).
@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "tensor/error.h"
-#include "train/dataset.h"
+#include "data/dataset.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace fz = heatmark::fuzz;

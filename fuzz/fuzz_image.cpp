@@ -1,4 +1,4 @@
-// Fuzzes the image loader (train/image.cpp: stb_image for PNG, JPEG and BMP,
+// Fuzzes the image loader (data/image.cpp: stb_image for PNG, JPEG and BMP,
 // the size checks, 8/16-bit conversion), then the gray and downsampling helpers.
 // load_image reads a path, so the input goes to a file in the scratch folder.
 //
@@ -16,9 +16,9 @@
 #include <string_view>
 #include <utility>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "tensor/error.h"
-#include "train/image.h"
+#include "data/image.h"
 
 namespace {
 

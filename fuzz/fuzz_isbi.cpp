@@ -1,4 +1,4 @@
-// Fuzzes the ISBI 2015 txt format (train/formats/isbi.cpp). One section (see
+// Fuzzes the ISBI 2015 txt format (data/formats/isbi.cpp). One section (see
 // fuzz_util.h) is the annotation 001.txt; two sections are
 //   senior/001.txt %% junior/001.txt
 // (two annotators, averaged). The image 001.png (empty: the reader only checks
@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "tensor/error.h"
-#include "train/dataset.h"
+#include "data/dataset.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace fz = heatmark::fuzz;

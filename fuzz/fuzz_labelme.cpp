@@ -1,4 +1,4 @@
-// Fuzzes the labelme JSON format (train/formats/labelme.cpp). Each section of
+// Fuzzes the labelme JSON format (data/formats/labelme.cpp). Each section of
 // the input (see fuzz_util.h; up to 3) is one annotation file a.json, b.json,
 // c.json in a folder that also holds a.png, b.png and c.png (empty: the
 // reader only checks that images exist).
@@ -6,9 +6,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/error.h"
 #include "fuzz/fuzz_util.h"
-#include "tensor/error.h"
-#include "train/dataset.h"
+#include "data/dataset.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   namespace fz = heatmark::fuzz;

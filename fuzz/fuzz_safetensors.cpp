@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <string>
 
-#include "tensor/error.h"
+#include "base/error.h"
 #include "tensor/safetensors.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

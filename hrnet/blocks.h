@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "layers/batchnorm2d.h"
+#include "layers/batch_norm2d.h"
 #include "layers/conv2d.h"
 #include "layers/module.h"
 

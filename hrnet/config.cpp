@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "tensor/error.h"
+#include "base/error.h"
 
 namespace heatmark {
 

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "base/defaults.h"
+#include "data/input_spec.h"
+
 namespace heatmark {
 
 // One of stages 2-4: `modules` high-resolution modules, each with one branch
@@ -37,20 +40,23 @@ struct HRNetConfig {
   HeadKind head = HeadKind::Simple;
   int64_t deconv_channels = 256;  // the deconv head's width
   std::vector<std::string> landmark_names;  // optional, K names
-  int64_t input_size = 768;                 // square input the model was built or trained for
+  int64_t input_size = defaults::kInputSize;  // square input the model was built or trained for
   // Input normalisation x' = (x / 255 - mean) / std per channel, applied by the data pipeline.
-  std::vector<float> input_mean{0.5f}, input_std{0.25f};
+  std::vector<float> input_mean{defaults::kInputMean}, input_std{defaults::kInputStd};
 
   // How the model was trained, which inference must repeat: images stretched
   // (or letterboxed) to the input square, the soft-argmax temperature, and
   // the target Gaussian's sigma in heatmap pixels (for DARK decoding).
   bool stretch = false;
-  float soft_argmax_beta = 20.0f;
-  float target_sigma = 3.0f;
+  float soft_argmax_beta = defaults::kSoftArgmaxBeta;
+  float target_sigma = defaults::kSigma;
 
   // Three input channels with ImageNet's normalisation, for pretrained weights
   // (grayscale images are then replicated to RGB).
   void use_imagenet_input();
+
+  // The input this model takes: the data pipeline of training and inference.
+  InputSpec input_spec() const { return {input_size, in_channels, input_mean, input_std, stretch}; }
 
   int64_t width() const { return stages[0].widths[0]; }
   int64_t heatmap_size() const { return input_size / 4; }

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "autograd/ops.h"
-#include "tensor/error.h"
+#include "base/error.h"
 #include "tensor/profiler.h"
 
 namespace heatmark {
@@ -142,7 +142,7 @@ Tensor HRNet::head_forward(const std::vector<Tensor>& branches) {
       const int64_t H = branches[0].size(2), W = branches[0].size(3);
       std::vector<Tensor> parts{branches[0]};
       for (size_t i = 1; i < branches.size(); ++i) parts.push_back(upsample_bilinear(branches[i], H, W));
-      return final_->forward(concat_fuse_->forward(concat(parts)));
+      return final_->forward(concat_fuse_->forward(concat_channels(parts)));
     }
     case HeadKind::Deconv: {
       Tensor y = branches[2];

@@ -5,8 +5,8 @@
 #include <set>
 #include <string_view>
 
+#include "base/error.h"
 #include "heatmark/version.h"
-#include "tensor/error.h"
 
 namespace heatmark {
 

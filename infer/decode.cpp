@@ -4,8 +4,8 @@
 #include <cmath>
 #include <vector>
 
-#include "tensor/cpu/heatmap.h"
-#include "tensor/error.h"
+#include "base/error.h"
+#include "tensor/cpu/soft_argmax.h"
 
 namespace heatmark {
 

@@ -8,7 +8,7 @@
 //               heatmap is smoothed with the training Gaussian, and a
 //               second-order Taylor expansion of its logarithm at the maximum
 //               gives the sub-pixel peak.
-// Positions are in heatmap pixels, corner-origin (tensor/cpu/heatmap.h).
+// Positions are in heatmap pixels, corner-origin (tensor/cpu/render_gaussian_heatmaps.h).
 //
 // Confidence: the heatmap's peak value. Trained targets peak at 1, so a
 // confident, well-localised detection scores near 1; a landmark the model
@@ -18,7 +18,7 @@
 #include <cstdint>
 #include <string>
 
-#include "train/dataset.h"
+#include "data/dataset.h"
 
 namespace heatmark {
 

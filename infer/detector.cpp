@@ -3,7 +3,7 @@
 #include "autograd/grad_mode.h"
 #include "cuda/info.h"
 #include "hrnet/model_file.h"
-#include "train/loader.h"
+#include "data/preprocess.h"
 
 namespace heatmark {
 
@@ -21,10 +21,10 @@ std::vector<Landmark> Detector::predict(const Image& image) { return predict(std
 
 std::vector<std::vector<Landmark>> Detector::predict(const std::vector<Image>& images) {
   const HRNetConfig& c = model_->config();
-  const InputSpec input{c.input_size, c.in_channels, c.input_mean, c.input_std, c.stretch};
+  const InputSpec input = c.input_spec();
   const int64_t B = static_cast<int64_t>(images.size()), S = c.input_size;
   if (B == 0) return {};
-  // Exactly the training pipeline without augmentation (train/loader.h).
+  // Exactly the training pipeline without augmentation (data/preprocess.h).
   Tensor batch = Tensor::empty({B, c.in_channels, S, S});
   std::vector<Affine> to_input;
   for (int64_t b = 0; b < B; ++b)

@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "base/device.h"
 #include "hrnet/hrnet.h"
 #include "infer/decode.h"
-#include "tensor/device.h"
-#include "train/image.h"
+#include "data/image.h"
 
 namespace heatmark {
 

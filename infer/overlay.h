@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "infer/detector.h"
-#include "train/image.h"
+#include "data/image.h"
 
 namespace heatmark {
 

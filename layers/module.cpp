@@ -1,6 +1,6 @@
 #include "layers/module.h"
 
-#include "tensor/error.h"
+#include "base/error.h"
 
 namespace heatmark {
 

@@ -3,8 +3,7 @@
 #include <cmath>
 
 #include "autograd/grad_mode.h"
-#include "tensor/cpu/optimizers.h"
-#include "tensor/error.h"
+#include "base/error.h"
 #include "tensor/kernels.h"
 
 namespace heatmark {
@@ -67,8 +66,8 @@ void Adam::update(const std::vector<size_t>& indices, const std::vector<Tensor>&
                     options_.beta2,
                     options_.eps,
                     options_.weight_decay,
-                    static_cast<float>(cpu::bias_correction(options_.beta1, steps_)),
-                    static_cast<float>(cpu::bias_correction(options_.beta2, steps_)),
+                    static_cast<float>(bias_correction(options_.beta1, steps_)),
+                    static_cast<float>(bias_correction(options_.beta2, steps_)),
                     options_.decoupled_weight_decay};
   kernels::adam_step(params, grads, m, v, h, grad_scale);
 }

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "tensor/error.h"
+#include "base/error.h"
 
 namespace heatmark {
 

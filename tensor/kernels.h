@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "tensor/op_shapes.h"
+#include "base/op_shapes.h"
 #include "tensor/tensor.h"
 
 namespace heatmark::kernels {
@@ -65,22 +65,22 @@ Tensor conv2d_backward_data(const Conv2dShape& s, const Tensor& gy, const Tensor
 void conv2d_backward_weight(const Conv2dShape& s, const Tensor& x, const Tensor& gy, Tensor& gw);  // +=
 void conv2d_backward_bias(const Conv2dShape& s, const Tensor& gy, Tensor& gb);                     // +=
 
-// ---- batchnorm2d ---------------------------------------------------------
+// ---- batch_norm2d ---------------------------------------------------------
 struct BatchNormSaved {
   Tensor mean, invstd;  // (C) batch statistics saved for backward
   float eps = 1e-5f;
 };
 // Training mode: batch statistics; updates running_mean/var in place when defined.
-Tensor batchnorm_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& running_mean,
-                               Tensor& running_var, float momentum, float eps, BatchNormSaved& saved);
-Tensor batchnorm_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
-                              const Tensor& running_mean, const Tensor& running_var, float eps);
+Tensor batch_norm2d_forward_train(const Tensor& x, const Tensor& gamma, const Tensor& beta, Tensor& running_mean,
+                                  Tensor& running_var, float momentum, float eps, BatchNormSaved& saved);
+Tensor batch_norm2d_forward_eval(const Tensor& x, const Tensor& gamma, const Tensor& beta,
+                                 const Tensor& running_mean, const Tensor& running_var, float eps);
 // gx is written; ggamma and gbeta accumulate.
-Tensor batchnorm_backward_train(const Tensor& x, const Tensor& gamma, const BatchNormSaved& saved,
-                                const Tensor& gy, Tensor& ggamma, Tensor& gbeta);
-Tensor batchnorm_backward_eval(const Tensor& x, const Tensor& gamma, const Tensor& running_mean,
-                               const Tensor& running_var, float eps, const Tensor& gy, Tensor& ggamma,
-                               Tensor& gbeta);
+Tensor batch_norm2d_backward_train(const Tensor& x, const Tensor& gamma, const BatchNormSaved& saved,
+                                   const Tensor& gy, Tensor& ggamma, Tensor& gbeta);
+Tensor batch_norm2d_backward_eval(const Tensor& x, const Tensor& gamma, const Tensor& running_mean,
+                                  const Tensor& running_var, float eps, const Tensor& gy, Tensor& ggamma,
+                                  Tensor& gbeta);
 
 // ---- conv_transpose2d ------------------------------------------------------
 // x (N, C_in, H, W), w (C_in, C_out, kH, kW), b (C_out) or undefined.
@@ -104,7 +104,7 @@ Tensor concat_channels(const std::vector<Tensor>& xs);
 // The channels [offset, offset + channels) of y, as a new tensor.
 Tensor slice_channels(const Tensor& y, int64_t offset, int64_t channels);
 
-// ---- landmark heatmaps (conventions: tensor/cpu/heatmap.h) -----------------
+// ---- landmark heatmaps (conventions: tensor/cpu/render_gaussian_heatmaps.h) -----------------
 struct HeatmapTargets {
   Tensor target;  // (N, K, H, W)
   Tensor weight;  // (N, K)

@@ -11,7 +11,7 @@
 
 #include <cstdint>
 
-#include "tensor/host_device.h"
+#include "base/host_device.h"
 
 namespace heatmark {
 

@@ -17,8 +17,8 @@
 
 #include <vector>
 
-#include "tensor/device.h"
-#include "tensor/op_shapes.h"
+#include "base/device.h"
+#include "base/op_shapes.h"
 
 namespace heatmark::profiler {
 

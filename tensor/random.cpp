@@ -3,7 +3,7 @@
 #include <cmath>
 #include <vector>
 
-#include "tensor/error.h"
+#include "base/error.h"
 #include "tensor/parallel.h"
 #include "tensor/philox.h"
 

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/error.h"
 #include "tensor/atomic_file.h"
-#include "tensor/error.h"
 
 namespace heatmark {
 

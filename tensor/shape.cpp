@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "tensor/error.h"
+#include "base/error.h"
 
 namespace heatmark {
 

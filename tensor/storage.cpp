@@ -1,7 +1,7 @@
 #include "tensor/storage.h"
 
+#include "base/error.h"
 #include "cuda/device_memory.h"
-#include "tensor/error.h"
 
 namespace heatmark {
 

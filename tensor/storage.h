@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "tensor/device.h"
+#include "base/device.h"
 
 namespace heatmark {
 

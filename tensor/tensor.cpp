@@ -1,8 +1,7 @@
 #include "tensor/tensor.h"
 
-#include "autograd/node.h"
+#include "base/error.h"
 #include "cuda/device_memory.h"
-#include "tensor/error.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor_impl.h"
 
@@ -99,65 +98,8 @@ void Tensor::copy_from(const Tensor& source) { kernels::copy(*this, source); }
 
 void Tensor::fill(float value) { kernels::fill(*this, value); }
 
-// ---- views ------------------------------------------------------------------------
-
-namespace {
-// A tensor sharing `base`'s storage from element `offset`, with `shape`.
-Tensor alias(const Tensor& base, int64_t offset, const Shape& shape) {
-  auto impl = std::make_shared<TensorImpl>();
-  impl->storage = base.impl()->storage;
-  impl->offset = base.impl()->offset + offset;
-  impl->shape = shape;
-  impl->name = base.name();
-  return Tensor(std::move(impl));
-}
-}  // namespace
-
-Tensor Tensor::reshape(std::vector<int64_t> dims) const {
-  const Shape& from = shape();
-  int inferred = -1;
-  int64_t known = 1;
-  for (size_t i = 0; i < dims.size(); ++i) {
-    if (dims[i] == -1) {
-      HM_CHECK(inferred < 0, "reshape: {} of shape {}: only one dimension may be -1", label("tensor"), from.str());
-      inferred = static_cast<int>(i);
-    } else {
-      HM_CHECK(dims[i] >= 0, "reshape: {}: negative dimension {} in the new shape", label("tensor"), dims[i]);
-      known *= dims[i];
-    }
-  }
-  if (inferred >= 0) {
-    HM_CHECK(known > 0 && from.numel() % known == 0, "reshape: cannot infer the -1 dimension to view {} of shape {}",
-             label("tensor"), from.str());
-    dims[inferred] = from.numel() / known;
-  }
-  const Shape to_shape(dims);
-  HM_CHECK(to_shape.numel() == from.numel(), "reshape: {} of shape {} ({} elements) cannot be viewed as {}",
-           label("tensor"), from.str(), from.numel(), to_shape.str());
-  Tensor out = alias(*this, 0, to_shape);
-  return autograd::record(out, "ReshapeBackward", {*this},
-                          [from](const Tensor& g) { return std::vector<Tensor>{g.reshape(from.dims())}; });
-}
-
-Tensor Tensor::narrow(int64_t start, int64_t length) const {
-  const Shape& from = shape();
-  HM_CHECK(from.ndim() >= 1, "narrow: {} is a scalar", label("tensor"));
-  HM_CHECK(start >= 0 && length >= 0 && start + length <= from[0],
-           "narrow: rows [{}, {}) are outside dimension 0 of {} with shape {}", start, start + length,
-           label("tensor"), from.str());
-  std::vector<int64_t> dims = from.dims();
-  dims[0] = length;
-  const int64_t row = from[0] == 0 ? 0 : from.numel() / from[0];
-  Tensor out = alias(*this, start * row, Shape(dims));
-  return autograd::record(out, "NarrowBackward", {*this}, [from, start, row](const Tensor& g) {
-    Tensor gx = Tensor::zeros(from, g.device());
-    Tensor rows = alias(gx, start * row, g.shape());
-    rows.copy_from(g);
-    return std::vector<Tensor>{gx};
-  });
-}
-
-// ---- autograd ------------------------------------------------------------------------
+// ---- autograd state (the graph itself is autograd/'s: reshape, narrow and backward are
+// defined there) ------------------------------------------------------------------------
 
 bool Tensor::requires_grad() const { return checked_impl().requires_grad; }
 
@@ -171,17 +113,6 @@ Tensor& Tensor::set_requires_grad(bool enabled) {
 bool Tensor::is_leaf() const { return checked_impl().grad_fn == nullptr; }
 Tensor Tensor::grad() const { return checked_impl().grad; }
 void Tensor::zero_grad() { checked_impl().grad = Tensor(); }
-
-void Tensor::backward(bool retain_graph) const {
-  HM_CHECK(numel() == 1,
-           "backward(): {} has shape {}; backward without a seed gradient needs a one-element (scalar) output",
-           label("the output"), shape().str());
-  autograd::run_backward(*this, Tensor::full(shape(), 1.0f, device()), retain_graph);
-}
-
-void Tensor::backward(const Tensor& seed, bool retain_graph) const {
-  autograd::run_backward(*this, seed, retain_graph);
-}
 
 const std::shared_ptr<autograd::Node>& Tensor::grad_fn() const { return checked_impl().grad_fn; }
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "tensor/device.h"
+#include "base/device.h"
 #include "tensor/shape.h"
 
 namespace heatmark {
@@ -67,6 +67,8 @@ class Tensor {
   void fill(float value);                // not recorded by autograd
 
   // ---- views (share storage; recorded by autograd) ------------------------
+  // These and backward() are defined in autograd/tensor_history.cpp: they
+  // create graph nodes, which is autograd's business, not the tensor's.
   // A view with new dimensions of the same element count; one may be -1.
   Tensor reshape(std::vector<int64_t> dims) const;
   // Rows [start, start + length) along dimension 0: batch slicing.

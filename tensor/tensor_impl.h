@@ -24,4 +24,15 @@ struct TensorImpl {
   float* data() const { return static_cast<float*>(storage->data()) + offset; }
 };
 
+// A tensor sharing `base`'s storage from element `offset`, with `shape`: the
+// primitive behind every view.
+inline Tensor alias(const Tensor& base, int64_t offset, const Shape& shape) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->storage = base.impl()->storage;
+  impl->offset = base.impl()->offset + offset;
+  impl->shape = shape;
+  impl->name = base.name();
+  return Tensor(std::move(impl));
+}
+
 }  // namespace heatmark

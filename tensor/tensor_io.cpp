@@ -3,8 +3,8 @@
 #include <cstring>
 #include <cctype>
 
+#include "base/error.h"
 #include "tensor/atomic_file.h"
-#include "tensor/error.h"
 
 namespace heatmark {
 

@@ -12,13 +12,13 @@
 #include <nlohmann/json.hpp>
 
 #include "autograd/grad_mode.h"
+#include "base/error.h"
 #include "cuda/device_memory.h"
 #include "cuda/info.h"
 #include "heatmark/version.h"
 #include "hrnet/hrnet.h"
 #include "layers/optimizer.h"
 #include "tensor/atomic_file.h"
-#include "tensor/error.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/profiler.h"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checks that a ctest run ran every test case of a doctest binary exactly
-# once: the census (tests/test_main.cpp appends one line per test case that
+# once: the census (tests/support/test_main.cpp appends one line per test case that
 # starts when HEATMARK_TEST_CENSUS is set) against the binary's own list.
 # A test case that ctest never ran (a name that CMake's list splitting or a
 # filter mangled, a skip decorator) or ran twice fails the check, naming it.

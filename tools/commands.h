@@ -18,7 +18,7 @@ Command add_import_timm(CLI::App& parent);  // commands_model.cpp
 Command add_inspect(CLI::App& parent);      // commands_model.cpp
 Command add_synth(CLI::App& parent);        // commands_train.cpp
 Command add_train(CLI::App& parent);        // commands_train.cpp
-Command add_predict(CLI::App& parent);      // commands_infer.cpp
-Command add_eval(CLI::App& parent);         // commands_infer.cpp
+Command add_predict(CLI::App& parent);      // commands_predict.cpp
+Command add_eval(CLI::App& parent);         // commands_eval.cpp
 
 }  // namespace heatmark::cli

@@ -6,13 +6,13 @@
 #include <tuple>
 
 #include "autograd/grad_mode.h"
+#include "base/error.h"
 #include "cuda/info.h"
 #include "hrnet/hrnet.h"
 #include "tensor/cpu/peak.h"
 #include "tensor/parallel.h"
 #include "tensor/profiler.h"
-#include "tensor/error.h"
-#include "tests/harness/op_harness.h"
+#include "harness/op_harness.h"
 #include "tools/bench_train.h"
 #include "tools/commands.h"
 

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "base/defaults.h"
 #include "hrnet/model_file.h"
 #include "hrnet/timm_import.h"
 #include "tools/commands.h"
@@ -13,7 +14,7 @@ namespace heatmark::cli {
 namespace {
 struct ImportOptions {
   std::string file, model = "hrnet_w32", out, head = "simple";
-  int64_t landmarks = 2, input_size = 768;
+  int64_t landmarks = 2, input_size = defaults::kInputSize;
 };
 
 // Builds a model of the chosen layout with RGB ImageNet input, copies timm's

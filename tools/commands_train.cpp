@@ -4,12 +4,12 @@
 #include <memory>
 #include <vector>
 
-#include "tensor/error.h"
+#include "base/error.h"
 #include "tools/commands.h"
-#include "train/metrics.h"
+#include "train/interrupt.h"
+#include "infer/metrics.h"
 #include "train/synth.h"
 #include "train/train_config.h"
-#include "train/interrupt.h"
 #include "train/trainer.h"
 
 namespace heatmark::cli {

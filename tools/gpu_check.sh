@@ -44,7 +44,7 @@ step "bench train W32 768 b4, cuda, vendor kernels" bench_train_vendor.txt \
 step "bench train W32 768 b4, cuda, hand-written kernels" bench_train_handwritten.txt \
   "$hm" bench train "${train_flags[@]}" --device cuda --kernels handwritten --json "$report/bench_train_handwritten.json"
 step "PyTorch W32 768 b4 on the same GPU" torch_train_cuda.txt \
-  python3 "$root/bench/torch_hrnet.py" --like "$report/bench_train_vendor.json" --device cuda \
+  python3 "$root/bench/pytorch_train_step.py" --like "$report/bench_train_vendor.json" --device cuda \
   --json "$report/torch_train_cuda.json"
 step "conv layers of W32 at 768, hand-written vs vendor" bench_ops_w32_768.txt \
   "$hm" bench ops --device cuda --model hrnet_w32 --input-size 768 --batch 4 --repeat 10

@@ -8,9 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "base/error.h"
 #include "cuda/info.h"
 #include "heatmark/version.h"
-#include "tensor/error.h"
 #include "tensor/parallel.h"
 #include "tools/commands.h"
 #if HEATMARK_HAS_CUDA

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Writes tests/golden/hrnet_tiny.safetensors: PyTorch's forward and backward
-of a tiny HRNet with fixed weights, the ground truth for tests/test_golden.cpp.
+of a tiny HRNet with fixed weights, the ground truth for tests/hrnet/test_golden.cpp.
 
-The model is tools/hrnet_torch.py. It needs only Debian's python3-torch:
+The model is tools/pytorch_hrnet_model.py. It needs only Debian's python3-torch:
 
     apt-get install python3-torch
     tools/make_hrnet_golden.py            # rewrites the golden file
@@ -24,7 +24,7 @@ import struct
 
 import torch
 
-from hrnet_torch import HRNet
+from pytorch_hrnet_model import HRNet
 
 torch.manual_seed(2026)
 torch.set_num_threads(1)

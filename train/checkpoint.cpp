@@ -2,9 +2,9 @@
 
 #include <filesystem>
 
+#include "base/error.h"
 #include "heatmark/version.h"
 #include "hrnet/model_file.h"
-#include "tensor/error.h"
 
 namespace heatmark {
 

@@ -1,8 +1,7 @@
 // From dataset samples to training batches.
 //
-// ImageCache decodes every image once, shrunk by an integer box filter to at
-// most twice the input size (so the later bilinear warp never skips pixels
-// it should average), in the channels the model takes.
+// ImageCache decodes every image once and keeps it as a CachedImage
+// (data/preprocess.h).
 //
 // BatchMaker turns sample indices into a Batch: one warp per image through
 // original pixels -> cache pixels -> input square (letterbox or stretch) ->
@@ -21,35 +20,13 @@
 #include <thread>
 #include <vector>
 
+#include "data/augment.h"
+#include "data/dataset.h"
+#include "data/geometry.h"
+#include "data/preprocess.h"
 #include "tensor/tensor.h"
-#include "train/augment.h"
-#include "train/dataset.h"
-#include "train/geometry.h"
 
 namespace heatmark {
-
-struct CachedImage {
-  Image image;             // shrunk, in the model's channels
-  int64_t factor = 1;      // original pixels per cached pixel
-  int64_t original_width = 0, original_height = 0;
-};
-
-struct InputSpec {
-  int64_t size = 768;      // square input side
-  int64_t channels = 1;    // 1 or 3 (gray images are replicated)
-  std::vector<float> mean{0.5f}, std{0.25f};
-  bool stretch = false;    // stretch instead of letterbox
-};
-
-// Decodes nothing: shrinks a decoded image for `input` (see ImageCache).
-CachedImage cache_image(Image image, const InputSpec& input);
-
-// The model input for one image: warped through original -> input square
-// (letterbox or stretch) -> `extra` (an augmentation, or the identity),
-// intensity-augmented when `draw` says so, and normalised. `pixels` receives
-// channels x size x size values; returns the original -> input map.
-Affine prepare_input(const CachedImage& image, const InputSpec& input, const AugmentDraw& draw, bool intensity,
-                     float* pixels);
 
 class ImageCache {
  public:

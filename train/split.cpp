@@ -7,7 +7,7 @@
 #include <map>
 #include <set>
 
-#include "tensor/error.h"
+#include "base/error.h"
 #include "tensor/philox.h"
 
 namespace heatmark {

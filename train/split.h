@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "train/dataset.h"
+#include "data/dataset.h"
 
 namespace heatmark {
 

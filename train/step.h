@@ -6,15 +6,16 @@
 #include <cstdint>
 
 #include "autograd/ops.h"
+#include "base/defaults.h"
 #include "hrnet/hrnet.h"
 
 namespace heatmark {
 
 struct LossSettings {
-  int64_t input_size = 768;
-  double sigma = 3.0;  // target Gaussian, heatmap pixels
-  double beta = 20.0;  // soft-argmax temperature
-  double heatmap_weight = 1.0, coordinate_weight = 0.5;
+  int64_t input_size = defaults::kInputSize;
+  double sigma = defaults::kSigma;          // target Gaussian, heatmap pixels
+  double beta = defaults::kSoftArgmaxBeta;  // soft-argmax temperature
+  double heatmap_weight = defaults::kHeatmapWeight, coordinate_weight = defaults::kCoordinateWeight;
 };
 
 struct StepOutput {

@@ -6,13 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "base/error.h"
 #include "tensor/atomic_file.h"
-#include "tensor/error.h"
 #include "tensor/parallel.h"
 #include "tensor/philox.h"
-#include "train/dataset.h"
-#include "train/geometry.h"
-#include "train/image.h"
+#include "data/dataset.h"
+#include "data/geometry.h"
+#include "data/image.h"
 
 namespace heatmark {
 

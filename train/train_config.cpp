@@ -7,8 +7,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "base/error.h"
 #include "tensor/atomic_file.h"
-#include "tensor/error.h"
 
 namespace heatmark {
 

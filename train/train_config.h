@@ -10,7 +10,8 @@
 #include <cstdint>
 #include <string>
 
-#include "train/augment.h"
+#include "base/defaults.h"
+#include "data/augment.h"
 
 namespace heatmark {
 
@@ -30,9 +31,9 @@ struct TrainConfig {
   std::string model = "hrnet_w18_small";  // hrnet_w18_small, hrnet_w18, hrnet_w32, hrnet_w48
   std::string head = "simple";            // simple, concat, deconv
   std::string pretrained;                 // timm ImageNet weights or a heatmark model file
-  int64_t input_size = 768;
-  double sigma = 3.0;                     // target Gaussian, in heatmap pixels
-  double beta = 20.0;                     // soft-argmax temperature
+  int64_t input_size = defaults::kInputSize;
+  double sigma = defaults::kSigma;          // target Gaussian, in heatmap pixels
+  double beta = defaults::kSoftArgmaxBeta;  // soft-argmax temperature
 
   // Optimisation
   int64_t batch = 4;
@@ -45,7 +46,7 @@ struct TrainConfig {
   double warmup_epochs = 1;
   int64_t step_epochs = 50;   // step schedule: multiply by step_gamma every step_epochs
   double step_gamma = 0.1;
-  double heatmap_weight = 1.0, coordinate_weight = 0.5;
+  double heatmap_weight = defaults::kHeatmapWeight, coordinate_weight = defaults::kCoordinateWeight;
   AugmentOptions augment;
 
   // Run

@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <string>
 
-#include "train/metrics.h"
+#include "infer/metrics.h"
 #include "train/split.h"
 #include "train/train_config.h"
 

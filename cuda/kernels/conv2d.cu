@@ -14,6 +14,7 @@
 //
 // Gradient convention: gx written (=); gw and gb accumulate (+=).
 // Kernel versions and their measurements: cuda/lab/.
+#include "cuda/kernels/conv_index.cuh"
 #include "cuda/kernels/implicit_gemm.cuh"
 
 namespace heatmark::HM_BACKEND {
@@ -26,12 +27,7 @@ struct ConvForwardProblem {
   float* y;
 
   __device__ float a(int64_t co, int64_t k) const { return w[co * s.C_in * s.kH * s.kW + k]; }
-  __device__ float b(int64_t k, int64_t p) const {
-    const int64_t taps = s.kH * s.kW, ci = k / taps, kh = k % taps / s.kW, kw = k % s.kW;
-    const int64_t pixels = s.OH * s.OW, n = p / pixels, oh = p % pixels / s.OW, ow = p % s.OW;
-    const int64_t ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
-    return ih >= 0 && ih < s.H && iw >= 0 && iw < s.W ? x[((n * s.C_in + ci) * s.H + ih) * s.W + iw] : 0.0f;
-  }
+  __device__ float b(int64_t k, int64_t p) const { return conv2d_input_column(s, x, k, p); }
   __device__ void store(int64_t co, int64_t p, int, float v) const {
     const int64_t pixels = s.OH * s.OW, n = p / pixels;
     y[(n * s.C_out + co) * pixels + p % pixels] = v + (bias ? bias[co] : 0.0f);
@@ -52,12 +48,13 @@ struct ConvBackwardDataProblem {
   // B(k', q) = gy[n, co, oh, ow] where (oh, ow) is the output that reads input
   // pixel q through tap (kh, kw), if there is one.
   __device__ float b(int64_t k, int64_t q) const {
-    const int64_t taps = s.kH * s.kW, co = k / taps, kh = k % taps / s.kW, kw = k % s.kW;
-    const int64_t pixels = s.H * s.W, n = q / pixels, ih = q % pixels / s.W, iw = q % s.W;
-    const int64_t oh_s = ih + s.pad - kh, ow_s = iw + s.pad - kw;  // = oh * stride when valid
+    const TapIndex tap = tap_index(k, s.kH, s.kW);  // (co, kh, kw)
+    const PixelIndex in = pixel_index(q, s.H, s.W);  // (n, ih, iw)
+    const int64_t oh_s = in.h + s.pad - tap.kh, ow_s = in.w + s.pad - tap.kw;  // = oh * stride when valid
     if (oh_s < 0 || ow_s < 0 || oh_s % s.stride != 0 || ow_s % s.stride != 0) return 0.0f;
     const int64_t oh = oh_s / s.stride, ow = ow_s / s.stride;
-    return oh < s.OH && ow < s.OW ? gy[((n * s.C_out + co) * s.OH + oh) * s.OW + ow] : 0.0f;
+    if (oh >= s.OH || ow >= s.OW) return 0.0f;
+    return gy[((in.n * s.C_out + tap.c) * s.OH + oh) * s.OW + ow];
   }
   __device__ void store(int64_t ci, int64_t q, int, float v) const {
     const int64_t pixels = s.H * s.W, n = q / pixels;
@@ -76,7 +73,7 @@ struct ConvBackwardWeightProblem {
     const int64_t pixels = s.OH * s.OW, n = p / pixels;
     return gy[(n * s.C_out + co) * pixels + p % pixels];
   }
-  __device__ float b(int64_t p, int64_t k) const { return ConvForwardProblem{s, x, nullptr, nullptr, nullptr}.b(k, p); }
+  __device__ float b(int64_t p, int64_t k) const { return conv2d_input_column(s, x, k, p); }
   __device__ void store(int64_t co, int64_t k, int split, float v) const {
     const int64_t K = s.C_in * s.kH * s.kW;
     if (partial)

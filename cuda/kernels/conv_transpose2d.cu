@@ -11,17 +11,17 @@
 //   bias             channel sums of gy (reduce.cu).
 // No atomics anywhere. Gradient convention: gx written; gw, gb accumulate.
 #include "cuda/kernels/block_reduce.cuh"
+#include "cuda/kernels/conv_index.cuh"
 
 namespace heatmark::HM_BACKEND {
-
-inline constexpr int kWeightGradThreads = 256;
 
 __global__ void conv_transpose2d_forward_kernel(ConvTranspose2dShape s, const float* __restrict__ x,
                                                 const float* __restrict__ w, const float* __restrict__ bias,
                                                 float* __restrict__ y) {
   const int64_t total = s.N * s.C_out * s.OH * s.OW;
   for (int64_t i = global_thread_index(); i < total; i += grid_stride()) {
-    const int64_t ow = i % s.OW, oh = i / s.OW % s.OH, co = i / (s.OW * s.OH) % s.C_out, n = i / (s.OW * s.OH * s.C_out);
+    const NchwIndex out = nchw_index(i, s.C_out, s.OH, s.OW);
+    const int64_t n = out.n, co = out.c, oh = out.h, ow = out.w;
     float acc = bias ? bias[co] : 0.0f;
     for (int64_t kh = 0; kh < s.kH; ++kh) {
       const int64_t ih_s = oh + s.pad - kh;  // = ih * stride for a contributing input row
@@ -42,7 +42,8 @@ __global__ void conv_transpose2d_backward_data_kernel(ConvTranspose2dShape s, co
                                                       const float* __restrict__ w, float* __restrict__ gx) {
   const int64_t total = s.N * s.C_in * s.H * s.W;
   for (int64_t i = global_thread_index(); i < total; i += grid_stride()) {
-    const int64_t iw = i % s.W, ih = i / s.W % s.H, ci = i / (s.W * s.H) % s.C_in, n = i / (s.W * s.H * s.C_in);
+    const NchwIndex in = nchw_index(i, s.C_in, s.H, s.W);
+    const int64_t n = in.n, ci = in.c, ih = in.h, iw = in.w;
     float acc = 0.0f;
     for (int64_t co = 0; co < s.C_out; ++co)
       for (int64_t kh = 0; kh < s.kH; ++kh) {
@@ -62,17 +63,18 @@ __global__ void conv_transpose2d_backward_data_kernel(ConvTranspose2dShape s, co
 __global__ void conv_transpose2d_backward_weight_kernel(ConvTranspose2dShape s, const float* __restrict__ x,
                                                         const float* __restrict__ gy, float* __restrict__ gw) {
   const int64_t e = blockIdx.x;
-  const int64_t kw = e % s.kW, kh = e / s.kW % s.kH, co = e / (s.kW * s.kH) % s.C_out, ci = e / (s.kW * s.kH * s.C_out);
+  const NchwIndex tap = nchw_index(e, s.C_out, s.kH, s.kW);  // the weight (C_in, C_out, kH, kW) is laid out like NCHW
+  const int64_t ci = tap.n, co = tap.c, kh = tap.h, kw = tap.w;
   float acc = 0.0f;
   const int64_t pixels = s.H * s.W;
   for (int64_t n = 0; n < s.N; ++n)
-    for (int64_t q = threadIdx.x; q < pixels; q += kWeightGradThreads) {
+    for (int64_t q = threadIdx.x; q < pixels; q += kBlockSize) {
       const int64_t ih = q / s.W, iw = q % s.W;
       const int64_t oh = ih * s.stride - s.pad + kh, ow = iw * s.stride - s.pad + kw;
       if (oh >= 0 && oh < s.OH && ow >= 0 && ow < s.OW)
         acc += x[(n * s.C_in + ci) * pixels + q] * gy[((n * s.C_out + co) * s.OH + oh) * s.OW + ow];
     }
-  acc = block_sum<kWeightGradThreads>(acc);
+  acc = block_sum(acc);
   if (threadIdx.x == 0) gw[e] += acc;
 }
 
@@ -96,7 +98,7 @@ void conv_transpose2d_backward_weight(const ConvTranspose2dShape& s, const float
                                       StreamHandle stream) {
   const int64_t weights = s.C_in * s.C_out * s.kH * s.kW;
   if (weights > 0)
-    launch(conv_transpose2d_backward_weight_kernel, static_cast<unsigned>(weights), kWeightGradThreads, 0,
+    launch(conv_transpose2d_backward_weight_kernel, static_cast<unsigned>(weights), kBlockSize, 0,
            static_cast<cudaStream_t>(stream), s, x, gy, gw);
 }
 

@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "tensor/op_shapes.h"
+#include "base/op_shapes.h"
 
 namespace heatmark::emu {
 #include "cuda/kernels/launchers.inc"

@@ -9,26 +9,24 @@
 
 namespace heatmark::HM_BACKEND {
 
-inline constexpr int kLossThreads = 256;
-
 __global__ void weighted_mse_partials_kernel(const float* __restrict__ pred, const float* __restrict__ target,
                                              const float* __restrict__ weight, int64_t per_map,
                                              float* __restrict__ partials) {
   const int64_t map = blockIdx.x;
   float s = 0.0f;
-  for (int64_t i = map * per_map + threadIdx.x; i < (map + 1) * per_map; i += kLossThreads) {
+  for (int64_t i = map * per_map + threadIdx.x; i < (map + 1) * per_map; i += kBlockSize) {
     const float d = pred[i] - target[i];
     s += d * d;
   }
-  s = block_sum<kLossThreads>(s);
+  s = block_sum(s);
   if (threadIdx.x == 0) partials[map] = weight[map] * s;
 }
 
 // out[0] = scale * sum(values[0..n)), one block, fixed order.
 __global__ void scaled_sum_kernel(const float* __restrict__ values, int64_t n, float scale, float* __restrict__ out) {
   float s = 0.0f;
-  for (int64_t i = threadIdx.x; i < n; i += kLossThreads) s += values[i];
-  s = block_sum<kLossThreads>(s);
+  for (int64_t i = threadIdx.x; i < n; i += kBlockSize) s += values[i];
+  s = block_sum(s);
   if (threadIdx.x == 0) out[0] = scale * s;
 }
 
@@ -42,8 +40,8 @@ __global__ void weighted_mse_backward_kernel(const float* __restrict__ pred, con
 __global__ void weighted_l1_forward_kernel(const float* __restrict__ pred, const float* __restrict__ truth,
                                            const float* __restrict__ weight, int64_t points, float* __restrict__ out) {
   float s = 0.0f;
-  for (int64_t i = threadIdx.x; i < 2 * points; i += kLossThreads) s += weight[i / 2] * fabsf(pred[i] - truth[i]);
-  s = block_sum<kLossThreads>(s);
+  for (int64_t i = threadIdx.x; i < 2 * points; i += kBlockSize) s += weight[i / 2] * fabsf(pred[i] - truth[i]);
+  s = block_sum(s);
   if (threadIdx.x == 0) out[0] = s / static_cast<float>(2 * points);
 }
 
@@ -60,8 +58,8 @@ __global__ void weighted_l1_backward_kernel(const float* __restrict__ pred, cons
 void weighted_mse_forward(const float* pred, const float* target, const float* weight, int64_t maps, int64_t per_map,
                           float* partials, float* out, StreamHandle stream) {
   const auto st = static_cast<cudaStream_t>(stream);
-  if (maps > 0) launch(weighted_mse_partials_kernel, static_cast<unsigned>(maps), kLossThreads, 0, st, pred, target, weight, per_map, partials);
-  launch(scaled_sum_kernel, 1, kLossThreads, 0, st, static_cast<const float*>(partials), maps,
+  if (maps > 0) launch(weighted_mse_partials_kernel, static_cast<unsigned>(maps), kBlockSize, 0, st, pred, target, weight, per_map, partials);
+  launch(scaled_sum_kernel, 1, kBlockSize, 0, st, static_cast<const float*>(partials), maps,
          1.0f / static_cast<float>(maps * per_map), out);
 }
 
@@ -75,7 +73,7 @@ void weighted_mse_backward(const float* pred, const float* target, const float* 
 
 void weighted_l1_forward(const float* pred, const float* truth, const float* weight, int64_t points, float* out,
                          StreamHandle stream) {
-  launch(weighted_l1_forward_kernel, 1, kLossThreads, 0, static_cast<cudaStream_t>(stream), pred, truth, weight, points,
+  launch(weighted_l1_forward_kernel, 1, kBlockSize, 0, static_cast<cudaStream_t>(stream), pred, truth, weight, points,
          out);
 }
 

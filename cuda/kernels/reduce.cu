@@ -11,7 +11,6 @@
 
 namespace heatmark::HM_BACKEND {
 
-inline constexpr int kReduceThreads = 256;
 inline constexpr int64_t kChunk = 8192;  // elements per block in phase 1
 
 // out[b] = scale * sum(x[b*chunk, min(n, (b+1)*chunk)))
@@ -20,8 +19,8 @@ __global__ void sum_chunks_kernel(const float* __restrict__ x, int64_t n, int64_
   const int64_t begin = int64_t(blockIdx.x) * chunk;
   const int64_t end = begin + chunk < n ? begin + chunk : n;
   float v = 0.0f;
-  for (int64_t i = begin + threadIdx.x; i < end; i += kReduceThreads) v += x[i];
-  v = block_sum<kReduceThreads>(v);
+  for (int64_t i = begin + threadIdx.x; i < end; i += kBlockSize) v += x[i];
+  v = block_sum(v);
   if (threadIdx.x == 0) out[blockIdx.x] = scale * v;
 }
 
@@ -36,8 +35,8 @@ __global__ void channel_sum_accumulate_kernel(const float* __restrict__ g, int64
   const int64_t c = blockIdx.x;
   float v = 0.0f;
   for (int64_t n = 0; n < N; ++n)
-    for (int64_t p = threadIdx.x; p < P; p += kReduceThreads) v += g[(n * C + c) * P + p];
-  v = block_sum<kReduceThreads>(v);
+    for (int64_t p = threadIdx.x; p < P; p += kBlockSize) v += g[(n * C + c) * P + p];
+  v = block_sum(v);
   if (threadIdx.x == 0) gsum[c] += v;
 }
 
@@ -50,16 +49,16 @@ void sum_forward(const float* x, int64_t n, float scale, float* workspace, float
   const auto s = static_cast<cudaStream_t>(stream);
   const int64_t chunks = (n + kChunk - 1) / kChunk;
   if (chunks <= 1) {  // one block does it all (n == 0 writes 0)
-    launch(sum_chunks_kernel, 1, kReduceThreads, 0, s, x, n, kChunk, scale, out);
+    launch(sum_chunks_kernel, 1, kBlockSize, 0, s, x, n, kChunk, scale, out);
     return;
   }
-  launch(sum_chunks_kernel, static_cast<unsigned>(chunks), kReduceThreads, 0, s, x, n, kChunk, 1.0f, workspace);
-  launch(sum_chunks_kernel, 1, kReduceThreads, 0, s, static_cast<const float*>(workspace), chunks, chunks, scale, out);
+  launch(sum_chunks_kernel, static_cast<unsigned>(chunks), kBlockSize, 0, s, x, n, kChunk, 1.0f, workspace);
+  launch(sum_chunks_kernel, 1, kBlockSize, 0, s, static_cast<const float*>(workspace), chunks, chunks, scale, out);
 }
 
 void channel_sum_accumulate(const float* g, int64_t N, int64_t C, int64_t P, float* gsum, StreamHandle stream) {
   if (C > 0)
-    launch(channel_sum_accumulate_kernel, static_cast<unsigned>(C), kReduceThreads, 0, static_cast<cudaStream_t>(stream),
+    launch(channel_sum_accumulate_kernel, static_cast<unsigned>(C), kBlockSize, 0, static_cast<cudaStream_t>(stream),
            g, N, C, P, gsum);
 }
 

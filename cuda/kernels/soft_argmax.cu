@@ -1,6 +1,6 @@
 // Spatial soft-argmax: heatmaps (N, K, H, W) -> coordinates (N, K, 2)
 // normalised to [0, 1], and its backward. Formulas, coordinate convention
-// and the choice of beta: tensor/cpu/heatmap.h.
+// and the choice of beta: tensor/cpu/render_gaussian_heatmaps.h.
 //
 // One block per map, softmax and expectation fused (the pattern of llm.c's
 // fused classifier): a block max for numerical stability, then one pass that
@@ -11,14 +11,12 @@
 
 namespace heatmark::HM_BACKEND {
 
-inline constexpr int kSoftArgmaxThreads = 256;
-
 namespace {
 // The largest value of one map, in every thread of the block.
 __device__ inline float map_max(const float* h, int64_t pixels) {
-  float peak = -3.402823466e38f;
-  for (int64_t p = threadIdx.x; p < pixels; p += kSoftArgmaxThreads) peak = h[p] > peak ? h[p] : peak;
-  return block_max<kSoftArgmaxThreads>(peak);
+  float peak = MaxOp::kIdentity;
+  for (int64_t p = threadIdx.x; p < pixels; p += kBlockSize) peak = h[p] > peak ? h[p] : peak;
+  return block_max(peak);
 }
 }  // namespace
 
@@ -28,15 +26,15 @@ __global__ void soft_argmax_forward_kernel(HeatmapShape s, const float* __restri
   const float* h = heatmaps + int64_t(blockIdx.x) * pixels;
   const float peak = map_max(h, pixels);
   float total = 0.0f, sx = 0.0f, sy = 0.0f;
-  for (int64_t p = threadIdx.x; p < pixels; p += kSoftArgmaxThreads) {
+  for (int64_t p = threadIdx.x; p < pixels; p += kBlockSize) {
     const float e = expf(beta * (h[p] - peak));
     total += e;
     sx += e * (static_cast<float>(p % s.W) + 0.5f);
     sy += e * (static_cast<float>(p / s.W) + 0.5f);
   }
-  total = block_sum<kSoftArgmaxThreads>(total);
-  sx = block_sum<kSoftArgmaxThreads>(sx);
-  sy = block_sum<kSoftArgmaxThreads>(sy);
+  total = block_sum(total);
+  sx = block_sum(sx);
+  sy = block_sum(sy);
   if (threadIdx.x == 0) {
     coords[2 * blockIdx.x] = sx / total / static_cast<float>(s.W);
     coords[2 * blockIdx.x + 1] = sy / total / static_cast<float>(s.H);
@@ -50,10 +48,10 @@ __global__ void soft_argmax_backward_kernel(HeatmapShape s, const float* __restr
   const float* h = heatmaps + map * pixels;
   const float peak = map_max(h, pixels);
   float total = 0.0f;
-  for (int64_t p = threadIdx.x; p < pixels; p += kSoftArgmaxThreads) total += expf(beta * (h[p] - peak));
-  total = block_sum<kSoftArgmaxThreads>(total);
+  for (int64_t p = threadIdx.x; p < pixels; p += kBlockSize) total += expf(beta * (h[p] - peak));
+  total = block_sum(total);
   const float u = coords[2 * map], v = coords[2 * map + 1], gu = g_coords[2 * map], gv = g_coords[2 * map + 1];
-  for (int64_t p = threadIdx.x; p < pixels; p += kSoftArgmaxThreads) {
+  for (int64_t p = threadIdx.x; p < pixels; p += kBlockSize) {
     const float prob = expf(beta * (h[p] - peak)) / total;
     const float x = (static_cast<float>(p % s.W) + 0.5f) / static_cast<float>(s.W);
     const float y = (static_cast<float>(p / s.W) + 0.5f) / static_cast<float>(s.H);
@@ -63,14 +61,14 @@ __global__ void soft_argmax_backward_kernel(HeatmapShape s, const float* __restr
 
 void soft_argmax_forward(const HeatmapShape& s, const float* heatmaps, float beta, float* coords, StreamHandle stream) {
   if (s.N * s.K > 0)
-    launch(soft_argmax_forward_kernel, static_cast<unsigned>(s.N * s.K), kSoftArgmaxThreads, 0,
+    launch(soft_argmax_forward_kernel, static_cast<unsigned>(s.N * s.K), kBlockSize, 0,
            static_cast<cudaStream_t>(stream), s, heatmaps, beta, coords);
 }
 
 void soft_argmax_backward(const HeatmapShape& s, const float* heatmaps, const float* coords, const float* g_coords,
                           float beta, float* g_heatmaps, StreamHandle stream) {
   if (s.N * s.K > 0)
-    launch(soft_argmax_backward_kernel, static_cast<unsigned>(s.N * s.K), kSoftArgmaxThreads, 0,
+    launch(soft_argmax_backward_kernel, static_cast<unsigned>(s.N * s.K), kBlockSize, 0,
            static_cast<cudaStream_t>(stream), s, heatmaps, coords, g_coords, beta, g_heatmaps);
 }
 

@@ -11,16 +11,14 @@
 //                       pixel reduction cut into fixed slices; partial tiles go
 //                       to a workspace and are added in slice order.
 #include "cuda/kernels/block_reduce.cuh"
+#include "cuda/kernels/conv_index.cuh"
 #include "cuda/lab/lab.h"
 
 namespace heatmark::HM_BACKEND::lab {
 
 namespace {
 __device__ inline float x_col(const Conv2dShape& s, const float* x, int64_t k, int64_t p) {
-  const int64_t taps = s.kH * s.kW, ci = k / taps, kh = k % taps / s.kW, kw = k % s.kW;
-  const int64_t pixels = s.OH * s.OW, n = p / pixels, oh = p % pixels / s.OW, ow = p % s.OW;
-  const int64_t ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
-  return ih >= 0 && ih < s.H && iw >= 0 && iw < s.W ? x[((n * s.C_in + ci) * s.H + ih) * s.W + iw] : 0.0f;
+  return conv2d_input_column(s, x, k, p);  // the production helper (cuda/kernels/conv_index.cuh)
 }
 
 __device__ inline float gy_at(const Conv2dShape& s, const float* gy, int64_t co, int64_t p) {

@@ -9,6 +9,7 @@
 //                       each thread accumulates a 4x4 sub-tile in registers:
 //                       16 multiply-adds per 8 shared-memory reads.
 #include "cuda/kernel_api.h"
+#include "cuda/kernels/conv_index.cuh"
 #include "cuda/lab/lab.h"
 
 namespace heatmark::HM_BACKEND::lab {
@@ -16,10 +17,7 @@ namespace heatmark::HM_BACKEND::lab {
 namespace {
 // x_col[k, p]: the input under tap k = (ci, kh, kw) of output pixel p = (n, oh, ow), 0 in the padding.
 __device__ inline float x_col(const Conv2dShape& s, const float* x, int64_t k, int64_t p) {
-  const int64_t taps = s.kH * s.kW, ci = k / taps, kh = k % taps / s.kW, kw = k % s.kW;
-  const int64_t pixels = s.OH * s.OW, n = p / pixels, oh = p % pixels / s.OW, ow = p % s.OW;
-  const int64_t ih = oh * s.stride - s.pad + kh, iw = ow * s.stride - s.pad + kw;
-  return ih >= 0 && ih < s.H && iw >= 0 && iw < s.W ? x[((n * s.C_in + ci) * s.H + ih) * s.W + iw] : 0.0f;
+  return conv2d_input_column(s, x, k, p);  // the production helper (cuda/kernels/conv_index.cuh)
 }
 
 __device__ inline void store(const Conv2dShape& s, float* y, int64_t co, int64_t p, float v) {

@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/op_shapes.h"
 #include "cuda/kernels/launchers.h"
-#include "tensor/op_shapes.h"
 
 namespace heatmark::lab {
 
@@ -20,10 +20,10 @@ using Conv2dForward = void (*)(const Conv2dShape&, const float* x, const float* 
 // conv2d weight gradient: gw += dL/dw; `workspace` holds workspace(s) floats.
 using Conv2dBackwardWeight = void (*)(const Conv2dShape&, const float* x, const float* gy, float* gw,
                                       float* workspace, StreamHandle);
-// batchnorm training forward: y written, batch mean and invstd saved (no running statistics).
+// batch_norm2d training forward: y written, batch mean and invstd saved (no running statistics).
 using BatchNormForward = void (*)(const BatchNormShape&, const float* x, const float* gamma, const float* beta,
                                   float* y, float* mean, float* invstd, float eps, float* workspace, StreamHandle);
-// batchnorm training backward: gx written, ggamma and gbeta +=.
+// batch_norm2d training backward: gx written, ggamma and gbeta +=.
 using BatchNormBackward = void (*)(const BatchNormShape&, const float* x, const float* gamma, const float* mean,
                                    const float* invstd, const float* gy, float* gx, float* ggamma, float* gbeta,
                                    float* workspace, StreamHandle);
@@ -48,8 +48,8 @@ using BatchNormBackwardVersion = Version<BatchNormBackward, BatchNormShape>;
 #define HM_DECLARE_LAB_VERSIONS                                                     \
   std::vector<::heatmark::lab::Conv2dForwardVersion> conv2d_forward_versions();        \
   std::vector<::heatmark::lab::Conv2dBackwardWeightVersion> conv2d_backward_weight_versions(); \
-  std::vector<::heatmark::lab::BatchNormForwardVersion> batchnorm_forward_versions();  \
-  std::vector<::heatmark::lab::BatchNormBackwardVersion> batchnorm_backward_versions();
+  std::vector<::heatmark::lab::BatchNormForwardVersion> batch_norm2d_forward_versions();  \
+  std::vector<::heatmark::lab::BatchNormBackwardVersion> batch_norm2d_backward_versions();
 
 namespace heatmark::emu::lab {
 HM_DECLARE_LAB_VERSIONS

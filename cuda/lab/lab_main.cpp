@@ -17,11 +17,11 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
 #include "cuda/info.h"
 #include "cuda/lab/lab.h"
-#include "tensor/cpu/batchnorm.h"
+#include "tensor/cpu/batch_norm2d.h"
 #include "tensor/cpu/conv2d.h"
-#include "tensor/error.h"
 #include "tensor/random.h"
 #include "tensor/tensor.h"
 
@@ -29,6 +29,7 @@
 #include <cuda_runtime_api.h>
 
 #include "cuda/runtime/check.h"
+#include "cuda/runtime/timing.h"
 #include "cuda/vendor/vendor.h"
 #endif
 
@@ -55,26 +56,17 @@ struct Options {
 double time_ms(Device device, int repeat, const std::function<void()>& run) {
   if (!device.is_cuda()) return -1;
 #if HEATMARK_HAS_CUDA
-  int l2 = 0;
-  HM_CUDA_CHECK(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, device.index));
-  Tensor flush = Tensor::empty({std::max(1, 2 * l2 / 4)}, device);  // twice the L2, rewritten before each run
-  cudaEvent_t start, stop;
-  HM_CUDA_CHECK(cudaEventCreate(&start));
-  HM_CUDA_CHECK(cudaEventCreate(&stop));
+  // The same timing as `heatmark bench ops` (cuda/runtime/timing.h).
+  cuda::EventTimer timer;
   run();  // warm-up
   std::vector<double> ms;
   for (int r = 0; r < repeat; ++r) {
-    HM_CUDA_CHECK(cudaMemsetAsync(flush.data(), r, flush.numel() * sizeof(float)));
-    HM_CUDA_CHECK(cudaEventRecord(start));
+    cuda::flush_l2();
+    timer.start();
     run();
-    HM_CUDA_CHECK(cudaEventRecord(stop));
-    HM_CUDA_CHECK(cudaEventSynchronize(stop));
-    float elapsed = 0;
-    HM_CUDA_CHECK(cudaEventElapsedTime(&elapsed, start, stop));
-    ms.push_back(elapsed);
+    timer.stop();
+    ms.push_back(timer.milliseconds());
   }
-  cudaEventDestroy(start);
-  cudaEventDestroy(stop);
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];
 #else
@@ -188,10 +180,10 @@ bool conv2d_backward_weight_family(const Options& o, Device device, const std::v
 
 std::string bn_text(const BatchNormShape& s) { return fmt::format("N{} C{} HW{}", s.N, s.C, s.HW); }
 
-bool batchnorm_family(const Options& o, Device device, const std::vector<BatchNormShape>& shapes) {
+bool batch_norm2d_family(const Options& o, Device device, const std::vector<BatchNormShape>& shapes) {
   bool ok = true;
-  const auto forward = device.is_cuda() ? HM_CUDA_OR_EMU(batchnorm_forward_versions)() : emu::lab::batchnorm_forward_versions();
-  const auto backward = device.is_cuda() ? HM_CUDA_OR_EMU(batchnorm_backward_versions)() : emu::lab::batchnorm_backward_versions();
+  const auto forward = device.is_cuda() ? HM_CUDA_OR_EMU(batch_norm2d_forward_versions)() : emu::lab::batch_norm2d_forward_versions();
+  const auto backward = device.is_cuda() ? HM_CUDA_OR_EMU(batch_norm2d_backward_versions)() : emu::lab::batch_norm2d_backward_versions();
   const float eps = 1e-5f;
   for (const BatchNormShape& s : shapes) {
     Generator gen(3);
@@ -201,10 +193,10 @@ bool batchnorm_family(const Options& o, Device device, const std::vector<BatchNo
     // CPU reference: forward outputs, then backward gradients.
     const Tensor xc = x.to(Device::cpu()), gyc = gy.to(Device::cpu()), gc = gamma.to(Device::cpu()), bc = beta.to(Device::cpu());
     std::vector<float> y(x.numel()), mean(s.C), invstd(s.C), gx(x.numel()), ggamma(s.C, 0.0f), gbeta(s.C, 0.0f);
-    cpu::batchnorm_forward_train(s, xc.data(), gc.data(), bc.data(), y.data(), mean.data(), invstd.data(),
-                                 static_cast<float*>(nullptr), static_cast<float*>(nullptr), 0.1, eps);
-    cpu::batchnorm_backward_train(s, xc.data(), gc.data(), mean.data(), invstd.data(), gyc.data(), gx.data(),
-                                  ggamma.data(), gbeta.data());
+    cpu::batch_norm2d_forward_train(s, xc.data(), gc.data(), bc.data(), y.data(), mean.data(), invstd.data(),
+                                    static_cast<float*>(nullptr), static_cast<float*>(nullptr), 0.1, eps);
+    cpu::batch_norm2d_backward_train(s, xc.data(), gc.data(), mean.data(), invstd.data(), gyc.data(), gx.data(),
+                                     ggamma.data(), gbeta.data());
     std::vector<float> expected_backward = gx;
     expected_backward.insert(expected_backward.end(), ggamma.begin(), ggamma.end());
     expected_backward.insert(expected_backward.end(), gbeta.begin(), gbeta.end());
@@ -218,12 +210,12 @@ bool batchnorm_family(const Options& o, Device device, const std::vector<BatchNo
       Tensor rm = Tensor::zeros(channels, device), rv = Tensor::ones(channels, device);
       Tensor gg = Tensor::zeros(channels, device), gb = Tensor::zeros(channels, device);
       vendor_forward_ms = time_ms(device, o.repeat, [&] {
-        vendor::batchnorm_forward_train(s, x.data(), gamma.data(), beta.data(), out.data(), m.data(), is.data(),
-                                        rm.data(), rv.data(), 0.1f, eps);
+        vendor::batch_norm2d_forward_train(s, x.data(), gamma.data(), beta.data(), out.data(), m.data(), is.data(),
+                                           rm.data(), rv.data(), 0.1f, eps);
       });
       vendor_backward_ms = time_ms(device, o.repeat, [&] {
-        vendor::batchnorm_backward_train(s, x.data(), gamma.data(), m.data(), is.data(), gy.data(), eps, g.data(),
-                                         gg.data(), gb.data());
+        vendor::batch_norm2d_backward_train(s, x.data(), gamma.data(), m.data(), is.data(), gy.data(), eps, g.data(),
+                                            gg.data(), gb.data());
       });
     }
 #endif
@@ -235,7 +227,7 @@ bool batchnorm_family(const Options& o, Device device, const std::vector<BatchNo
       run();
       const double error = normalised_error(out.to_vector(), y);
       ok = ok && error <= kTolerance;
-      print({"batchnorm forward", bn_text(s), fmt::format("v{} {}", v.number, v.name), error, time_ms(device, o.repeat, run),
+      print({"batch_norm2d forward", bn_text(s), fmt::format("v{} {}", v.number, v.name), error, time_ms(device, o.repeat, run),
              forward_gb, vendor_forward_ms, false});
     }
     for (const auto& v : backward) {
@@ -254,7 +246,7 @@ bool batchnorm_family(const Options& o, Device device, const std::vector<BatchNo
         v.launch(s, x.data(), gamma.data(), saved_mean.data(), saved_invstd.data(), gy.data(), g.data(), gg.data(),
                  gb.data(), workspace.data(), nullptr);
       });
-      print({"batchnorm backward", bn_text(s), fmt::format("v{} {}", v.number, v.name), error, ms, backward_gb,
+      print({"batch_norm2d backward", bn_text(s), fmt::format("v{} {}", v.number, v.name), error, ms, backward_gb,
              vendor_backward_ms, false});
     }
   }
@@ -267,7 +259,7 @@ int run(int argc, char** argv) {
   Options o;
   CLI::App app{"heatmark kernel lab: validate and time every version of the lab kernels"};
   app.add_option("--device", o.device, "emu (validation only) or cuda")->check(CLI::IsMember({"emu", "cuda"}))->capture_default_str();
-  app.add_option("--family", o.family, "Only conv2d_forward, conv2d_backward_weight or batchnorm");
+  app.add_option("--family", o.family, "Only conv2d_forward, conv2d_backward_weight or batch_norm2d");
   app.add_option("--shapes", o.shapes, "small (tests) or hrnet (HRNet-W32 layer shapes)")
       ->check(CLI::IsMember({"small", "hrnet"}))
       ->capture_default_str();
@@ -296,7 +288,7 @@ int run(int argc, char** argv) {
   bool ok = true;
   if (o.family.empty() || o.family == "conv2d_forward") ok = conv2d_forward_family(o, device, convs) && ok;
   if (o.family.empty() || o.family == "conv2d_backward_weight") ok = conv2d_backward_weight_family(o, device, convs) && ok;
-  if (o.family.empty() || o.family == "batchnorm") ok = batchnorm_family(o, device, norms) && ok;
+  if (o.family.empty() || o.family == "batch_norm2d") ok = batch_norm2d_family(o, device, norms) && ok;
   fmt::print("{}\n", ok ? "every version agrees with the CPU reference" : "SOME VERSIONS DISAGREE WITH THE CPU REFERENCE");
   return ok ? 0 : 1;
 }

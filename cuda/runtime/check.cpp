@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "base/error.h"
 #include "cuda/symbol_name.h"
-#include "tensor/error.h"
 
 namespace heatmark::cuda {
 

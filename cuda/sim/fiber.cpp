@@ -7,7 +7,7 @@
 #include <cstring>
 #include <new>
 
-#include "tensor/error.h"
+#include "base/error.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define HM_ASAN 1

@@ -9,11 +9,11 @@
 
 #include <fmt/format.h>
 
+#include "base/error.h"
 #include "cuda/runtime/check.h"
 #include "cuda/runtime/stream.h"
 #include "cuda/vendor/dynamic_library.h"
 #include "cuda/vendor/vendor.h"
-#include "tensor/error.h"
 
 namespace heatmark::vendor {
 

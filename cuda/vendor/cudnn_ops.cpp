@@ -1,4 +1,4 @@
-// cuDNN paths for conv2d and batchnorm2d (legacy cuDNN API, deprecated in
+// cuDNN paths for conv2d and batch_norm2d (legacy cuDNN API, deprecated in
 // cuDNN 9 but present and simplest to read), loaded with dlopen.
 #include <cudnn.h>
 
@@ -9,12 +9,12 @@
 
 #include <fmt/format.h>
 
+#include "base/error.h"
 #include "cuda/device_memory.h"
 #include "cuda/runtime/check.h"
 #include "cuda/runtime/stream.h"
 #include "cuda/vendor/dynamic_library.h"
 #include "cuda/vendor/vendor.h"
-#include "tensor/error.h"
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
@@ -218,9 +218,9 @@ void conv2d_backward_bias(const Conv2dShape& s, const float* gy, float* gb) {
   HM_CUDNN(cudnnConvolutionBackwardBias(handle(), &one, y.d, gy, &one, bias.d, gb));
 }
 
-void batchnorm_forward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* beta, float* y,
-                             float* save_mean, float* save_invstd, float* running_mean, float* running_var,
-                             float momentum, float eps) {
+void batch_norm2d_forward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+                                float* y, float* save_mean, float* save_invstd, float* running_mean, float* running_var,
+                                float momentum, float eps) {
   const TensorDesc data(s.N, s.C, 1, s.HW), params(1, s.C, 1, 1);
   const float one = 1.0f, zero = 0.0f;
   // cuDNN's running variance uses the unbiased batch variance, as PyTorch does.
@@ -229,17 +229,17 @@ void batchnorm_forward_train(const BatchNormShape& s, const float* x, const floa
                                                   save_mean, save_invstd));
 }
 
-void batchnorm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
-                            const float* running_mean, const float* running_var, float eps, float* y) {
+void batch_norm2d_forward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+                               const float* running_mean, const float* running_var, float eps, float* y) {
   const TensorDesc data(s.N, s.C, 1, s.HW), params(1, s.C, 1, 1);
   const float one = 1.0f, zero = 0.0f;
   HM_CUDNN(cudnnBatchNormalizationForwardInference(handle(), CUDNN_BATCHNORM_SPATIAL, &one, &zero, data.d, x, data.d,
                                                    y, params.d, gamma, beta, running_mean, running_var, eps));
 }
 
-void batchnorm_backward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
-                              const float* save_invstd, const float* gy, float eps, float* gx, float* ggamma,
-                              float* gbeta) {
+void batch_norm2d_backward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
+                                 const float* save_invstd, const float* gy, float eps, float* gx, float* ggamma,
+                                 float* gbeta) {
   const TensorDesc data(s.N, s.C, 1, s.HW), params(1, s.C, 1, 1);
   const float one = 1.0f, zero = 0.0f;  // data gradient written, parameter gradients accumulated
   HM_CUDNN(cudnnBatchNormalizationBackward(handle(), CUDNN_BATCHNORM_SPATIAL, &one, &zero, &one, &one, data.d, x,

@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-#include "tensor/error.h"
+#include "base/error.h"
 
 namespace heatmark {
 

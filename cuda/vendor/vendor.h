@@ -10,7 +10,7 @@
 
 #include <string>
 
-#include "tensor/op_shapes.h"
+#include "base/op_shapes.h"
 
 namespace heatmark::vendor {
 
@@ -35,15 +35,15 @@ void conv2d_backward_bias(const Conv2dShape& s, const float* gy, float* gb);    
 // y[n, c, p] += bias[c] for y (N, C, P).
 void add_channel_bias(float* y, const float* bias, int64_t N, int64_t C, int64_t P);
 
-void batchnorm_forward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* beta, float* y,
-                             float* save_mean, float* save_invstd, float* running_mean, float* running_var,
-                             float momentum, float eps);
-void batchnorm_forward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
-                            const float* running_mean, const float* running_var, float eps, float* y);
+void batch_norm2d_forward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+                                float* y, float* save_mean, float* save_invstd, float* running_mean, float* running_var,
+                                float momentum, float eps);
+void batch_norm2d_forward_eval(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+                               const float* running_mean, const float* running_var, float eps, float* y);
 // Training-mode backward; ggamma, gbeta +=.
-void batchnorm_backward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
-                              const float* save_invstd, const float* gy, float eps, float* gx, float* ggamma,
-                              float* gbeta);
+void batch_norm2d_backward_train(const BatchNormShape& s, const float* x, const float* gamma, const float* save_mean,
+                                 const float* save_invstd, const float* gy, float eps, float* gx, float* ggamma,
+                                 float* gbeta);
 
 // y (M, N) = a (M, K) b (K, N), row-major; ga, gb (either may be null) written.
 void matmul_forward(const float* a, const float* b, float* y, int64_t M, int64_t K, int64_t N);

@@ -12,7 +12,7 @@
 // to OpenBLAS sgemm (conv2d_gemm.cpp); the two are compared in the op tests.
 #pragma once
 
-#include "tensor/op_shapes.h"
+#include "base/op_shapes.h"
 
 namespace heatmark::cpu {
 

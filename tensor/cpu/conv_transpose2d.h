@@ -12,7 +12,7 @@
 // conv2d kernels through the adjoint relation (conv_transpose2d_gemm.cpp).
 #pragma once
 
-#include "tensor/op_shapes.h"
+#include "base/op_shapes.h"
 
 namespace heatmark::cpu {
 

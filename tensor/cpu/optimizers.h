@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "base/op_shapes.h"
 #include "tensor/parallel.h"
 
 namespace heatmark::cpu {
@@ -27,8 +28,7 @@ struct AdamOptions {
   bool decoupled = false;  // AdamW
 };
 
-// 1 - beta^t: the bias correction of a moment after step t (t >= 1).
-inline double bias_correction(double beta, int64_t step) { return 1 - std::pow(beta, static_cast<double>(step)); }
+// The bias corrections c1, c2 of Adam: bias_correction() in base/op_shapes.h.
 
 struct SgdOptions {
   double lr = 1e-2, momentum = 0.9, weight_decay = 0;
@@ -104,5 +104,20 @@ double squared_norm(const T* g, int64_t n) {
   for (double s : partial) total += s;
   return total;
 }
+
+// ---- over a multi-tensor chunk table (base/op_shapes.h), in float ------------
+// One parallel loop over the chunks of all parameters, as the GPU kernels do:
+// most tensors are too small to split across threads alone. optimizers.cpp.
+
+// Adam (or AdamW) on every chunk's parameter, gradient and two moments.
+void adam_step_chunks(const AdamOptions& o, double c1, double c2, double grad_scale,
+                      const std::vector<ParamChunk>& chunks);
+
+struct GradientNorm {
+  double norm = 0;   // sqrt(sum g^2) over every chunk
+  double scale = 1;  // min(1, max_norm / (norm + 1e-6)), or 1 when max_norm <= 0
+};
+// Partial sums per chunk, added in chunk order: deterministic for any thread count.
+GradientNorm gradient_norm_chunks(const std::vector<ParamChunk>& chunks, float max_norm);
 
 }  // namespace heatmark::cpu

@@ -12,7 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "tensor/op_shapes.h"
+#include "base/op_shapes.h"
 #include "tensor/parallel.h"
 
 namespace heatmark::cpu {

@@ -3,7 +3,7 @@
 third-party modules). Each case is one broken file, with valid parts around
 it where the loader needs them (a dataset folder, an image the annotation
 names). manifest.tsv says how each one is run and what the error must say;
-tests/test_bad_inputs.cpp runs them.
+tests/tools/test_bad_inputs.cpp runs them.
 
     python3 tests/bad_inputs/make_fixtures.py    # rewrites the fixtures in place
 

@@ -1,0 +1,100 @@
+#include "data/dataset.h"
+
+#include <filesystem>
+#include <set>
+#include <sstream>
+
+#include "base/error.h"
+
+namespace heatmark {
+
+namespace fs = std::filesystem;
+
+DatasetFormat parse_dataset_format(const std::string& text) {
+  if (text == "auto") return DatasetFormat::Auto;
+  if (text == "folder") return DatasetFormat::Folder;
+  if (text == "isbi") return DatasetFormat::Isbi;
+  if (text == "aariz") return DatasetFormat::Aariz;
+  if (text == "labelme") return DatasetFormat::Labelme;
+  fail("unknown dataset format '{}' (expected auto, folder, isbi, aariz or labelme)", text);
+}
+
+namespace {
+
+// What the folder looks like it holds.
+DatasetFormat detect(const fs::path& p) {
+  if (fs::exists(p / "landmarks.csv")) return DatasetFormat::Folder;
+  for (const char* split : {"train", "valid", "test"})
+    if (fs::is_directory(p / split / "Cephalograms")) return DatasetFormat::Aariz;
+  if (fs::is_directory(p / "Cephalograms")) return DatasetFormat::Aariz;
+  bool txt = false, json = false;
+  for (const fs::path& sub : {p, p / "senior", p / "junior", p / "400_senior", p / "400_junior"}) {
+    if (!fs::is_directory(sub)) continue;
+    for (const auto& entry : fs::directory_iterator(sub)) {
+      if (entry.path().extension() == ".txt") txt = true;
+      if (entry.path().extension() == ".json") json = true;
+    }
+  }
+  if (json) return DatasetFormat::Labelme;
+  if (txt) return DatasetFormat::Isbi;
+  fail("{}: cannot tell the dataset format (no landmarks.csv, Aariz folders, ISBI .txt or labelme .json files); "
+       "use --format",
+       p.string());
+}
+
+}  // namespace
+
+Dataset load_dataset(const std::string& path, const DatasetOptions& options) {
+  HM_CHECK(fs::is_directory(path), "dataset folder '{}' does not exist", path);
+  const DatasetFormat format = options.format == DatasetFormat::Auto ? detect(path) : options.format;
+  Dataset d;
+  switch (format) {
+    case DatasetFormat::Folder: d = read_folder_dataset(path); break;
+    case DatasetFormat::Isbi: d = read_isbi_dataset(path, options); break;
+    case DatasetFormat::Aariz: d = read_aariz_dataset(path, options); break;
+    case DatasetFormat::Labelme: d = read_labelme_dataset(path); break;
+    case DatasetFormat::Auto: break;
+  }
+  if (options.default_mm_per_px > 0)
+    for (Sample& s : d.samples)
+      if (!s.has_spacing()) s.mm_per_px_x = s.mm_per_px_y = options.default_mm_per_px;
+  return d;
+}
+
+void select_landmarks(Dataset& d, const std::string& selection) {
+  std::vector<size_t> keep;
+  std::stringstream in(selection);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const size_t a = item.find_first_not_of(' '), b = item.find_last_not_of(' ');
+    if (a == std::string::npos) continue;
+    item = item.substr(a, b - a + 1);
+    size_t index = d.landmark_names.size();
+    for (size_t k = 0; k < d.landmark_names.size(); ++k)
+      if (d.landmark_names[k] == item) index = k;
+    if (index == d.landmark_names.size() && item.find_first_not_of("0123456789") == std::string::npos) {
+      const size_t number = std::stoul(item);
+      if (number >= 1 && number <= d.landmark_names.size()) index = number - 1;
+    }
+    if (index == d.landmark_names.size()) {
+      std::string names;
+      for (const std::string& n : d.landmark_names) names += (names.empty() ? "" : ", ") + n;
+      fail("--landmarks: '{}' is neither a landmark name nor an index 1-{} of {} (names: {})", item,
+           d.landmark_names.size(), d.root, names);
+    }
+    keep.push_back(index);
+  }
+  HM_CHECK(!keep.empty(), "--landmarks: no landmarks selected from '{}'", selection);
+  HM_CHECK(std::set<size_t>(keep.begin(), keep.end()).size() == keep.size(), "--landmarks: '{}' names a landmark twice",
+           selection);
+  std::vector<std::string> names;
+  for (size_t k : keep) names.push_back(d.landmark_names[k]);
+  d.landmark_names = names;
+  for (Sample& s : d.samples) {
+    std::vector<Point> points;
+    for (size_t k : keep) points.push_back(s.landmarks[k]);
+    s.landmarks = points;
+  }
+}
+
+}  // namespace heatmark

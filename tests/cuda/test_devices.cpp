@@ -1,0 +1,174 @@
+// Devices: the caching allocator, emulated-device tensors, device fallback.
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "autograd/ops.h"
+#include "base/error.h"
+#include "cuda/caching_allocator.h"
+#include "cuda/device_memory.h"
+#include "cuda/info.h"
+#include "tensor/kernels.h"
+#include "tensor/tensor.h"
+#if HEATMARK_HAS_CUDA
+#include "cuda/vendor/vendor.h"
+#endif
+
+using namespace heatmark;
+
+namespace {
+// A fake device with a fixed capacity, to observe what the allocator asks of it.
+struct FakeDevice {
+  static inline size_t capacity = 0, used = 0;
+  static inline int allocations = 0, frees = 0;
+  static inline std::set<void*> live;
+  static void* allocate(size_t bytes) {
+    if (used + bytes > capacity) return nullptr;
+    used += bytes;
+    ++allocations;
+    void* p = ::operator new(bytes);
+    live.insert(p);
+    sizes()[p] = bytes;
+    return p;
+  }
+  static void release(void* p) {
+    used -= sizes()[p];
+    live.erase(p);
+    ++frees;
+    ::operator delete(p);
+  }
+  static std::map<void*, size_t>& sizes() {
+    static std::map<void*, size_t> s;
+    return s;
+  }
+  static void reset(size_t cap) {
+    capacity = cap;
+    used = 0;
+    allocations = frees = 0;
+  }
+};
+}  // namespace
+
+TEST_CASE("devices: the caching allocator rounds sizes, reuses freed blocks, and tracks usage and peaks") {
+  CHECK(CachingAllocator::rounded_size(1) == 512);
+  CHECK(CachingAllocator::rounded_size(513) == 1024);
+  CHECK(CachingAllocator::rounded_size((1 << 20) + 1) == 2 << 20);
+
+  FakeDevice::reset(1 << 30);
+  {
+    CachingAllocator a("fake", FakeDevice::allocate, FakeDevice::release);
+    void* p = a.allocate(1000);  // 1024 bytes
+    void* q = a.allocate(3000);  // 3072 bytes
+    CHECK(a.stats().allocated == 4096);
+    a.release(p);
+    CHECK(a.stats().allocated == 3072);
+    CHECK(a.stats().reserved == 4096);
+    void* r = a.allocate(900);  // same rounded size: served from the cache
+    CHECK(r == p);
+    CHECK(a.stats().cache_hits == 1);
+    CHECK(FakeDevice::allocations == 2);
+    void* big = a.allocate(5000);  // no cached block fits: a new one
+    CHECK(big != q);
+    CHECK(a.stats().peak_allocated == 1024 + 3072 + 5120);
+    a.release(q);
+    a.release(r);
+    a.release(big);
+    CHECK(a.stats().allocated == 0);
+    a.reset_peak();
+    CHECK(a.stats().peak_allocated == 0);
+    CHECK_THROWS_WITH_AS(a.release(&big), doctest::Contains("did not hand out"), Error);
+    a.empty_cache();
+    CHECK(a.stats().reserved == 0);
+    CHECK(FakeDevice::frees == 3);
+  }
+  CHECK(FakeDevice::live.empty());
+}
+
+TEST_CASE("devices: the caching allocator out of memory empties the cache, retries, then reports clearly") {
+  FakeDevice::reset(8192);
+  CachingAllocator a("fake:0", FakeDevice::allocate, FakeDevice::release);
+  void* p = a.allocate(4096);
+  a.release(p);               // cached, still held on the device
+  void* q = a.allocate(6000);  // does not fit next to the cached block: cache emptied, retried
+  CHECK(q != nullptr);
+  CHECK(FakeDevice::frees == 1);
+  CHECK_THROWS_WITH_AS(a.allocate(4096), doctest::Contains("out of memory on fake:0: cannot allocate 0.0 MiB"),
+                       Error);
+  a.release(q);
+  a.empty_cache();
+}
+
+TEST_CASE("devices: tensors move to and from the emu device, and its memory is accounted") {
+  const Device emu = Device::emu();
+  CHECK(Device::parse("emu") == emu);
+  const AllocatorStats before = device_memory_stats(emu);
+  {
+    Tensor x = Tensor::from_vector({1, -2, 3, -4}, {2, 2}).to(emu);
+    CHECK(x.device() == emu);
+    CHECK(reinterpret_cast<uintptr_t>(x.data()) % 256 == 0);
+    Tensor y = relu(x);
+    CHECK(y.device() == emu);
+    CHECK(y.to(Device::cpu()).to_vector() == std::vector<float>{1, 0, 3, 0});
+    CHECK(device_memory_stats(emu).allocated >= before.allocated + 2 * 512);
+  }
+  CHECK(device_memory_stats(emu).allocated == before.allocated);
+  CHECK(device_memory_stats(emu).peak_allocated >= before.allocated + 2 * 512);
+}
+
+TEST_CASE("devices: mixing devices in one op is an error naming both") {
+  Tensor a = Tensor::ones({3});
+  Tensor b = Tensor::ones({3}, Device::emu());
+  b.set_name("bias");
+  CHECK_THROWS_WITH_AS(add(a, b), doctest::Contains("'bias' is on emu but the input is on cpu"), Error);
+}
+
+TEST_CASE("devices: asking for a missing GPU falls back to the CPU") {
+  const Device chosen = cuda::usable_device(Device::cuda(0));
+  if (cuda::device_count() == 0)
+    CHECK(chosen == Device::cpu());
+  else
+    CHECK(chosen == Device::cuda(0));
+  CHECK(cuda::usable_device(Device::cuda(99)) == Device::cpu());
+  CHECK(cuda::usable_device(Device::emu()) == Device::emu());
+  CHECK_THROWS_WITH_AS(Tensor::zeros({2}, Device::cuda(99)), doctest::Contains("cuda:99 is not available"), Error);
+}
+
+TEST_CASE("devices: kernel providers are parsed by name, and vendor kernels apply to CUDA devices only") {
+  CHECK(kernels::parse_kernel_provider("vendor") == kernels::KernelProvider::Vendor);
+  CHECK(kernels::parse_kernel_provider("handwritten") == kernels::KernelProvider::HandWritten);
+  CHECK_THROWS_WITH_AS(kernels::parse_kernel_provider("cudnn"), doctest::Contains("unknown kernel provider 'cudnn'"),
+                       Error);
+  // With vendor kernels selected, the CPU and the emulator still run their own.
+  kernels::set_kernel_provider(kernels::KernelProvider::Vendor);
+  const Tensor x = Tensor::ones({1, 2, 4, 4}, Device::emu()), w = Tensor::ones({3, 2, 3, 3}, Device::emu());
+  const std::vector<float> y = conv2d(x, w, Tensor(), 1, 1).to_vector();
+  kernels::set_kernel_provider(kernels::KernelProvider::HandWritten);
+  CHECK(y[5] == 18.0f);  // an interior pixel sums 2 channels x 9 taps of ones
+  CHECK(y[0] == 8.0f);   // a corner sees 4 taps
+}
+
+TEST_CASE("devices: a command's --kernels vendor is checked up front, and refused off CUDA") {
+  kernels::select_kernel_provider("handwritten", Device::cpu());
+  CHECK(kernels::kernel_provider() == kernels::KernelProvider::HandWritten);
+  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("cudnn", Device::cpu()),
+                       doctest::Contains("unknown kernel provider 'cudnn'"), Error);
+#if HEATMARK_HAS_CUDA
+  // The libraries load on this machine (the next test checks that); the device is what is wrong.
+  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("vendor", Device::cpu()),
+                       doctest::Contains("--kernels vendor: cuDNN and cuBLAS run on CUDA devices, and the device is cpu"),
+                       Error);
+#else
+  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("vendor", Device::cpu()),
+                       doctest::Contains("--kernels vendor: this build of heatmark has no CUDA backend"), Error);
+#endif
+  // A refused provider leaves the previous one in place.
+  CHECK(kernels::kernel_provider() == kernels::KernelProvider::HandWritten);
+}
+
+#if HEATMARK_HAS_CUDA
+TEST_CASE("devices: the vendor libraries cuDNN and cuBLAS load at run time and report their versions (no GPU needed)") {
+  const std::string versions = vendor::versions();
+  CHECK(versions.find("cuDNN 9.") == 0);
+  CHECK(versions.find("cuBLAS ") != std::string::npos);
+}
+#endif

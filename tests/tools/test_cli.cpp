@@ -1,0 +1,274 @@
+// The heatmark command line, run as a child process: outputs, exit codes,
+// one-line errors for bad files, and synth -> train -> predict -> eval end to end.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "data/dataset.h"
+#include "data/image.h"
+#include "hrnet/model_file.h"
+#include "tests/support/child_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/timm_state_dict.h"
+#include "train/synth.h"
+
+using namespace heatmark;
+using heatmark::testing::run_cli;
+using heatmark::testing::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+double distance(const Point& a, const Point& b) { return std::hypot(a.x - b.x, a.y - b.y); }
+}  // namespace
+
+TEST_CASE("cli: import-timm makes a model file that inspect describes") {
+  TempDir dir;
+  HRNetConfig timm = hrnet_preset("hrnet_w18_small");
+  timm.use_imagenet_input();
+  testing::write_timm_file(dir / "timm.safetensors", timm, 5);
+  const testing::CliResult imported = run_cli("import-timm " + dir / "timm.safetensors" + " --model hrnet_w18_small --landmarks 19 --input-size 256 --out " +
+                                  dir / "model.safetensors");
+  INFO(imported.output);
+  CHECK(imported.status == 0);
+  CHECK(imported.output.find("shape-mismatched 0") != std::string::npos);
+  CHECK(imported.output.find("head.final.weight") != std::string::npos);  // reported as missing (new)
+
+  const testing::CliResult inspected = run_cli("inspect " + dir / "model.safetensors");
+  INFO(inspected.output);
+  CHECK(inspected.status == 0);
+  CHECK(inspected.output.find("hrnet_w18_small with the simple head") != std::string::npos);
+  CHECK(inspected.output.find("input: 3 channels, 256x256 (heatmaps 64x64)") != std::string::npos);
+  CHECK(inspected.output.find("landmarks: 19") != std::string::npos);
+  CHECK(inspected.output.find("widths 16/32/64/128") != std::string::npos);
+  CHECK(inspected.output.find("parameters: " + std::to_string(load_model(dir / "model.safetensors")->parameter_count())) !=
+        std::string::npos);
+}
+
+TEST_CASE("cli: import-timm refuses weights of another width, after printing the report") {
+  TempDir dir;
+  HRNetConfig w18 = hrnet_preset("hrnet_w18");
+  w18.use_imagenet_input();
+  testing::write_timm_file(dir / "w18.safetensors", w18, 5);
+  const testing::CliResult r = run_cli("import-timm " + dir / "w18.safetensors" + " --model hrnet_w18_small --out " + dir / "m.safetensors");
+  INFO(r.output);
+  CHECK(r.status == 1);
+  CHECK(r.output.find("does not fit hrnet_w18_small") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "m.safetensors"));
+}
+
+TEST_CASE("cli: a corrupted or truncated model file gives a one-line error and status 1") {
+  TempDir dir;
+  HRNetConfig c = hrnet_preset("hrnet_w18_small");
+  c.input_size = 64;
+  HRNet model(c);
+  save_model(model, dir / "good.safetensors");
+  const std::string bytes = [&] {
+    std::ifstream in(dir / "good.safetensors", std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  std::ofstream(dir / "truncated.safetensors", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  std::string corrupted = bytes;
+  corrupted[12] = '!';  // inside the JSON header
+  std::ofstream(dir / "corrupted.safetensors", std::ios::binary) << corrupted;
+  std::ofstream(dir / "text.safetensors") << "this is not a model";
+
+  for (const char* name : {"truncated.safetensors", "corrupted.safetensors", "text.safetensors", "missing.safetensors"}) {
+    const testing::CliResult r = run_cli(std::string("inspect ") + dir / name);
+    INFO(name, ": ", r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.starts_with("heatmark: error: "));
+    CHECK(r.output.find(name) != std::string::npos);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  }
+  CHECK(run_cli("inspect " + dir / "good.safetensors").status == 0);
+}
+
+TEST_CASE("cli: synth and train run end to end and report where the outputs are") {
+  TempDir dir;
+  const testing::CliResult synth = run_cli("synth --out " + dir / "data" + " --count 12 --size 64 --landmarks 3 --seed 2");
+  INFO(synth.output);
+  CHECK(synth.status == 0);
+  CHECK(fs::exists(dir.path / "data/images/0011.png"));
+  const testing::CliResult trained = run_cli("train --data " + dir / "data" + " --input-size 64 --epochs 2 --batch 4 --out " +
+                                 dir / "run");
+  INFO(trained.output);
+  CHECK(trained.status == 0);
+  CHECK(trained.output.find("completed 2 epochs") != std::string::npos);
+  CHECK(trained.output.find("constant predictor (mean training position)") != std::string::npos);
+  CHECK(trained.output.find(dir / "run") != std::string::npos);
+  // The effective config is recorded, and a flag overrides a config file.
+  std::ofstream(dir / "config.json") << "{\"epochs\": 7, \"input_size\": 64, \"batch\": 3}";
+  const testing::CliResult from_file = run_cli("train --config " + dir / "config.json" + " --data " + dir / "data" +
+                                   " --epochs 1 --out " + dir / "run2");
+  INFO(from_file.output);
+  CHECK(from_file.status == 0);
+  const nlohmann::json saved = nlohmann::json::parse(std::ifstream(dir / "run2/config.json"));
+  CHECK(saved["epochs"] == 1);
+  CHECK(saved["batch"] == 3);
+  // --resume continues the run; changing its data is refused.
+  const testing::CliResult resumed = run_cli("train --resume " + dir / "run" + " --epochs 3");
+  INFO(resumed.output);
+  CHECK(resumed.status == 0);
+  CHECK(resumed.output.find("resuming") != std::string::npos);
+  CHECK(resumed.output.find("completed 3 epochs") != std::string::npos);
+  const testing::CliResult changed = run_cli("train --resume " + dir / "run" + " --lr 0.1");
+  CHECK(changed.status == 1);
+  CHECK(changed.output.find("--lr cannot change") != std::string::npos);
+}
+
+TEST_CASE("cli: bad training inputs give one-line errors and status 1") {
+  TempDir dir;
+  for (const std::string& args :
+       {std::string("synth --out ") + dir / "s" + " --size 8", std::string("train --data ") + dir / "nope" + " --out " + dir / "r",
+        std::string("train --resume ") + dir.path.string(), std::string("train --out ") + dir / "r",
+        std::string("train --data ") + dir.path.string() + " --out " + dir / "r" + " --input-size 100"}) {
+    const testing::CliResult r = run_cli(args);
+    INFO(args, ": ", r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.starts_with("heatmark: error: "));
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  }
+}
+
+TEST_CASE("cli: synth -> train -> predict new images -> eval agrees with the trainer [slow]") {
+  TempDir dir;
+  REQUIRE(run_cli("synth --out " + dir / "data" + " --count 48 --size 128 --landmarks 2 --seed 3").status == 0);
+  REQUIRE(run_cli("synth --out " + dir / "new" + " --count 6 --size 128 --landmarks 2 --seed 7").status == 0);
+  const testing::CliResult trained = run_cli("train --data " + dir / "data" +
+                                 " --input-size 128 --epochs 12 --batch 4 --val-fraction 0.25 --seed 1 --out " +
+                                 dir / "run");
+  INFO(trained.output);
+  REQUIRE(trained.status == 0);
+  for (const char* file : {"best.safetensors", "last.safetensors", "metrics.csv", "curves.svg", "config.json",
+                           "val_predictions.csv"})
+    CHECK(fs::exists(dir.path / "run" / file));
+  CHECK(load_model(dir / "run/best.safetensors")->config().landmark_names == synth_landmark_names(2));
+
+  // The trainer's best validation MRE, from metrics.csv.
+  double best_val_px = 1e30;
+  {
+    std::ifstream in(dir / "run/metrics.csv");
+    std::string line;
+    std::getline(in, line);
+    REQUIRE(line.find("val_mre_px") != std::string::npos);
+    while (std::getline(in, line)) {
+      std::vector<std::string> cells;
+      std::stringstream row(line);
+      for (std::string cell; std::getline(row, cell, ',');) cells.push_back(cell);
+      best_val_px = std::min(best_val_px, std::stod(cells.at(7)));
+    }
+  }
+
+  // predict on held-out generated images: close to the truth, far better than a constant guess.
+  const testing::CliResult predicted = run_cli("predict --model " + dir / "run/best.safetensors" + " " + dir / "new/images" +
+                                   " --out " + dir / "p.json" + " --overlay " + dir / "overlays");
+  INFO(predicted.output);
+  REQUIRE(predicted.status == 0);
+  CHECK(predicted.output.find(" ms") != std::string::npos);  // the per-image time
+  const Dataset train_data = load_dataset(dir / "data");
+  const Dataset truth = load_dataset(dir / "new");
+  Point mean[2] = {};
+  for (const Sample& s : train_data.samples)
+    for (int k = 0; k < 2; ++k) mean[k] = {mean[k].x + s.landmarks[k].x / 48, mean[k].y + s.landmarks[k].y / 48};
+  const nlohmann::json p = nlohmann::json::parse(std::ifstream(dir / "p.json"));
+  REQUIRE(p["images"].size() == 6);
+  double model_error = 0, constant_error = 0;
+  for (size_t i = 0; i < 6; ++i) {
+    const nlohmann::json& image = p["images"][i];
+    CHECK(fs::path(image["image"].get<std::string>()).filename() == fs::path(truth.samples[i].image).filename());
+    REQUIRE(image["landmarks"].size() == 2);
+    for (int k = 0; k < 2; ++k) {
+      const nlohmann::json& l = image["landmarks"][k];
+      CHECK(l["name"] == synth_landmark_names(2)[k]);
+      CHECK(l["confidence"].get<double>() > 0);
+      model_error += distance({l["x"].get<double>(), l["y"].get<double>()}, truth.samples[i].landmarks[k]) / 12;
+      constant_error += distance(mean[k], truth.samples[i].landmarks[k]) / 12;
+    }
+    // The overlay exists, decodes, and has the image's size.
+    const Image overlay = load_image(dir / ("overlays/" + fs::path(truth.samples[i].image).stem().string() + ".png"));
+    CHECK(overlay.width == 128);
+    CHECK(overlay.height == 128);
+    CHECK(overlay.channels == 3);
+  }
+  INFO("held-out MRE ", model_error, " px, constant ", constant_error, " px, validation ", best_val_px, " px");
+  CHECK(model_error < 0.25 * constant_error);
+  CHECK(model_error < 3 * best_val_px + 1.0);
+
+  // eval on the run's validation images reproduces the trainer's figure.
+  const testing::CliResult evaluated = run_cli("eval --model " + dir / "run/best.safetensors" + " --run " + dir / "run" +
+                                   " --json " + dir / "e.json");
+  INFO(evaluated.output);
+  REQUIRE(evaluated.status == 0);
+  const nlohmann::json e = nlohmann::json::parse(std::ifstream(dir / "e.json"));
+  CHECK(e["images"] == 12);
+  CHECK(e["mre_px"].get<double>() == doctest::Approx(best_val_px).epsilon(1e-4));
+  CHECK(e.contains("mre_mm"));
+  CHECK(e["sdr_percent"].contains("2.5mm"));
+  CHECK(e["landmarks"].size() == 2);
+
+  // The CSV form, with millimetres.
+  const testing::CliResult csv = run_cli("predict --model " + dir / "run/best.safetensors" + " " + dir / "new/images/0000.png" +
+                             " --decode dark --mm-per-px 0.1 --out " + dir / "p.csv");
+  INFO(csv.output);
+  CHECK(csv.status == 0);
+  std::ifstream in(dir / "p.csv");
+  std::string header, row;
+  std::getline(in, header);
+  CHECK(header == "image,landmark,name,x,y,confidence,x_mm,y_mm");
+  int rows = 0;
+  while (std::getline(in, row)) ++rows;
+  CHECK(rows == 2);
+}
+
+TEST_CASE("cli: predict refuses a non-image, a truncated PNG, and a model of the wrong architecture in one line") {
+  TempDir dir;
+  HRNetConfig small = hrnet_preset("hrnet_w18_small");
+  small.input_size = 64;
+  HRNet model(small);
+  save_model(model, dir / "model.safetensors");
+  // A file that claims another architecture than the tensors it holds.
+  HRNetConfig w32 = hrnet_preset("hrnet_w32");
+  w32.input_size = 64;
+  write_safetensors(dir / "w32.safetensors", state_tensors(model),
+                    {{"format", kModelFormat}, {"heatmark.config", to_json(w32).dump()}});
+  // A plain safetensors file with no model config (e.g. timm weights).
+  write_safetensors(dir / "plain.safetensors", state_tensors(model), {});
+
+  Image im;
+  im.width = im.height = 40;
+  im.channels = 1;
+  im.pixels.assign(1600, 0.5f);
+  save_png(im, dir / "good.png");
+  std::ifstream good(dir / "good.png", std::ios::binary);
+  const std::string png((std::istreambuf_iterator<char>(good)), {});
+  std::ofstream(dir / "truncated.png", std::ios::binary) << png.substr(0, png.size() / 2);
+  std::ofstream(dir / "notes.png") << "these are notes, not an image\n";
+  REQUIRE(run_cli("predict --model " + dir / "model.safetensors" + " " + dir / "good.png").status == 0);
+
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"predict --model " + dir / "model.safetensors" + " " + dir / "notes.png", "notes.png"},
+      {"predict --model " + dir / "model.safetensors" + " " + dir / "truncated.png", "truncated.png"},
+      {"predict --model " + dir / "w32.safetensors" + " " + dir / "good.png", "w32.safetensors"},
+      {"predict --model " + dir / "plain.safetensors" + " " + dir / "good.png", "plain.safetensors"},
+      {"predict --model " + dir / "model.safetensors" + " " + dir / "absent.png", "absent.png"},
+      {"eval --model " + dir / "model.safetensors" + " --data " + dir / "nowhere", "nowhere"},
+  };
+  for (const auto& [args, named] : cases) {
+    const testing::CliResult r = run_cli(args);
+    INFO(args, ": ", r.output);
+    CHECK(r.status == 1);
+    CHECK(r.output.starts_with("heatmark: error: "));
+    CHECK(r.output.find(named) != std::string::npos);
+    CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
+  }
+}

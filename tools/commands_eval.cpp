@@ -1,0 +1,113 @@
+// heatmark eval: a trained model scored on a dataset, or on a run's own
+// validation split (which needs the run's training config to rebuild it).
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+
+#include "base/error.h"
+#include "infer/detector.h"
+#include "infer/metrics.h"
+#include "tensor/atomic_file.h"
+#include "tools/commands.h"
+#include "train/trainer.h"
+
+namespace heatmark::cli {
+
+namespace {
+
+struct EvalOptions {
+  std::string model, data, format = "auto", images, run, json, device = "cpu", decode = "softargmax";
+  int64_t batch = 8;
+  double mm_per_px = 0;
+};
+
+int eval_command(const EvalOptions& o) {
+  Detector detector(o.model, Device::parse(o.device), parse_decoder(o.decode));
+  const HRNetConfig& mc = detector.config();
+  // The images: a run's validation split, or a whole dataset.
+  TrainConfig tc;
+  std::vector<size_t> indices;
+  Dataset data;
+  if (!o.run.empty()) {
+    tc = resume_config(o.run);
+    data = load_training_data(tc);
+    indices = split_of(tc, data).validation;
+    HM_CHECK(!indices.empty(), "eval --run {}: the run has no validation images", o.run);
+  } else {
+    HM_CHECK(!o.data.empty(), "eval: give --data DATASET or --run RUNDIR");
+    tc.data = o.data;
+    tc.format = o.format;
+    tc.images = o.images;
+    tc.mm_per_px = o.mm_per_px;
+    data = load_training_data(tc);
+    // The model's landmarks, picked from the dataset by name when it has more.
+    if (data.landmark_names != mc.landmark_names && !mc.landmark_names.empty()) {
+      std::string names;
+      for (const std::string& n : mc.landmark_names) names += (names.empty() ? "" : ",") + n;
+      select_landmarks(data, names);
+    }
+    for (size_t i = 0; i < data.samples.size(); ++i) indices.push_back(i);
+  }
+  HM_CHECK(static_cast<int64_t>(data.landmark_names.size()) == mc.num_landmarks,
+           "eval: the dataset has {} landmarks but the model {} predicts {}", data.landmark_names.size(), o.model,
+           mc.num_landmarks);
+
+  std::vector<std::vector<Point>> predictions;
+  std::vector<const Sample*> samples;
+  for (size_t first = 0; first < indices.size(); first += static_cast<size_t>(o.batch)) {
+    std::vector<Image> images;
+    for (size_t i = first; i < std::min(indices.size(), first + static_cast<size_t>(o.batch)); ++i) {
+      images.push_back(load_image(data.samples[indices[i]].image));
+      samples.push_back(&data.samples[indices[i]]);
+    }
+    for (const std::vector<Landmark>& found : detector.predict(images)) {
+      std::vector<Point> points;
+      for (const Landmark& l : found) points.push_back({l.x, l.y});
+      predictions.push_back(points);
+    }
+  }
+  const Metrics m = compute_metrics(predictions, samples);
+  fmt::print("{} on {} images of {} (decoder {}):\n{}\n\n{}", o.model, m.images, data.root, o.decode,
+             metrics_line(m), landmark_table(m, data.landmark_names));
+  if (!o.json.empty()) {
+    nlohmann::json per = nlohmann::json::array();
+    for (size_t k = 0; k < m.landmark_mre_px.size(); ++k) {
+      nlohmann::json e = {{"name", data.landmark_names[k]}, {"mre_px", m.landmark_mre_px[k]}};
+      if (m.has_mm()) e["mre_mm"] = m.landmark_mre_mm[k];
+      per.push_back(e);
+    }
+    nlohmann::json doc = {{"model", o.model}, {"data", data.root}, {"decoder", o.decode}, {"images", m.images},
+                          {"mre_px", m.mre_px}, {"landmarks", per}};
+    if (m.has_mm()) {
+      doc["mre_mm"] = m.mre_mm;
+      doc["sdr_percent"] = {{"2mm", m.sdr[0]}, {"2.5mm", m.sdr[1]}, {"3mm", m.sdr[2]}, {"4mm", m.sdr[3]}};
+    }
+    write_file_atomically(o.json, doc.dump(2) + "\n");
+    fmt::print("wrote {}\n", o.json);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Command add_eval(CLI::App& parent) {
+  auto o = std::make_shared<EvalOptions>();
+  CLI::App* cmd = parent.add_subcommand("eval", "Measure a model on an annotated dataset: MRE, SDR, per landmark");
+  cmd->add_option("--model", o->model, "Model file")->required();
+  cmd->add_option("--data", o->data, "Dataset folder (read like train does)");
+  cmd->add_option("--format", o->format, "auto, folder, isbi, aariz or labelme")->capture_default_str();
+  cmd->add_option("--images", o->images, "Image folder (ISBI txt annotations)");
+  cmd->add_option("--mm-per-px", o->mm_per_px, "Pixel spacing when the dataset gives none");
+  cmd->add_option("--run", o->run, "Evaluate the validation images of this training run folder");
+  cmd->add_option("--json", o->json, "Also write the metrics as JSON");
+  cmd->add_option("--device", o->device, "cpu, cuda, cuda:N or emu")->capture_default_str();
+  cmd->add_option("--decode", o->decode, "softargmax, argmax or dark")
+      ->check(CLI::IsMember({"softargmax", "argmax", "dark"}))
+      ->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
+  return {cmd, [o] { return eval_command(*o); }};
+}
+
+}  // namespace heatmark::cli

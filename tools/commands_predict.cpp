@@ -1,0 +1,129 @@
+// heatmark predict: landmarks on new images with a trained model. Uses the
+// deployment libraries only (infer/, data/, the model and the kernels), never
+// the training code.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "base/error.h"
+#include "infer/detector.h"
+#include "infer/overlay.h"
+#include "tensor/atomic_file.h"
+#include "tools/commands.h"
+
+namespace heatmark::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_image_file(const fs::path& p) {
+  std::string ext = p.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+  return ext == ".png" || ext == ".jpg" || ext == ".jpeg" || ext == ".bmp";
+}
+
+// The image files named on the command line: files as given, folders' images sorted.
+std::vector<std::string> collect_images(const std::vector<std::string>& inputs) {
+  std::vector<std::string> out;
+  for (const std::string& input : inputs) {
+    if (fs::is_directory(input)) {
+      std::vector<std::string> found;
+      for (const auto& e : fs::directory_iterator(input))
+        if (e.is_regular_file() && is_image_file(e.path())) found.push_back(e.path().string());
+      std::sort(found.begin(), found.end());
+      HM_CHECK(!found.empty(), "predict: folder {} holds no PNG, JPEG or BMP images", input);
+      out.insert(out.end(), found.begin(), found.end());
+    } else {
+      HM_CHECK(fs::is_regular_file(input), "predict: {} does not exist", input);
+      out.push_back(input);
+    }
+  }
+  return out;
+}
+
+struct PredictOptions {
+  std::string model, out, overlay, device = "cpu", decode = "softargmax";
+  std::vector<std::string> inputs;
+  int64_t batch = 8;
+  double mm_per_px = 0;
+};
+
+int predict_command(const PredictOptions& o) {
+  Detector detector(o.model, Device::parse(o.device), parse_decoder(o.decode));
+  const std::vector<std::string> files = collect_images(o.inputs);
+  if (!o.overlay.empty()) {
+    std::error_code created;
+    fs::create_directories(o.overlay, created);
+    HM_CHECK(!created, "predict: cannot create the overlay folder {}: {}", o.overlay, created.message());
+  }
+  nlohmann::json results = nlohmann::json::array();
+  std::string csv = "image,landmark,name,x,y,confidence" + std::string(o.mm_per_px > 0 ? ",x_mm,y_mm" : "") + "\n";
+  for (size_t first = 0; first < files.size(); first += static_cast<size_t>(o.batch)) {
+    const std::vector<std::string> part(files.begin() + first,
+                                        files.begin() + std::min(files.size(), first + static_cast<size_t>(o.batch)));
+    std::vector<Image> images;
+    for (const std::string& f : part) images.push_back(load_image(f));
+    const auto start = std::chrono::steady_clock::now();
+    const std::vector<std::vector<Landmark>> found = detector.predict(images);
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
+                      static_cast<double>(part.size());
+    for (size_t i = 0; i < part.size(); ++i) {
+      fmt::print("{}: {:.1f} ms\n", part[i], ms);
+      nlohmann::json landmarks = nlohmann::json::array();
+      for (size_t k = 0; k < found[i].size(); ++k) {
+        const Landmark& l = found[i][k];
+        nlohmann::json entry = {{"name", l.name}, {"x", l.x}, {"y", l.y}, {"confidence", l.confidence}};
+        csv += fmt::format("{},{},\"{}\",{:.3f},{:.3f},{:.4f}", part[i], k + 1, l.name, l.x, l.y, l.confidence);
+        if (o.mm_per_px > 0) {
+          entry["x_mm"] = l.x * o.mm_per_px;
+          entry["y_mm"] = l.y * o.mm_per_px;
+          csv += fmt::format(",{:.3f},{:.3f}", l.x * o.mm_per_px, l.y * o.mm_per_px);
+        }
+        csv += "\n";
+        landmarks.push_back(entry);
+        if (o.out.empty()) fmt::print("  {:>2} {:<28} x {:9.2f}  y {:9.2f}  confidence {:.3f}\n", k + 1, l.name, l.x, l.y, l.confidence);
+      }
+      results.push_back({{"image", part[i]}, {"width", images[i].width}, {"height", images[i].height},
+                         {"milliseconds", ms}, {"landmarks", landmarks}});
+      if (!o.overlay.empty())
+        save_png(draw_overlay(images[i], found[i]), (fs::path(o.overlay) / (fs::path(part[i]).stem().string() + ".png")).string());
+    }
+  }
+  if (!o.out.empty()) {
+    if (fs::path(o.out).extension() == ".csv") {
+      write_file_atomically(o.out, csv);
+    } else {
+      const nlohmann::json document = {{"model", o.model}, {"decoder", o.decode}, {"images", results}};
+      write_file_atomically(o.out, document.dump(2) + "\n");
+    }
+    fmt::print("wrote {} ({} images)\n", o.out, files.size());
+  }
+  if (!o.overlay.empty()) fmt::print("overlays in {}\n", o.overlay);
+  return 0;
+}
+
+}  // namespace
+
+Command add_predict(CLI::App& parent) {
+  auto o = std::make_shared<PredictOptions>();
+  CLI::App* cmd = parent.add_subcommand("predict", "Find the landmarks of images with a trained model");
+  cmd->add_option("--model", o->model, "Model file (best.safetensors of a run, or any model file)")->required();
+  cmd->add_option("images", o->inputs, "Image files or folders of images")->required();
+  cmd->add_option("--out", o->out, "Write the results to FILE.json or FILE.csv (default: print them)");
+  cmd->add_option("--overlay", o->overlay, "Write each image with its landmarks drawn into this folder");
+  cmd->add_option("--device", o->device, "cpu, cuda, cuda:N or emu")->capture_default_str();
+  cmd->add_option("--decode", o->decode, "softargmax, argmax or dark")
+      ->check(CLI::IsMember({"softargmax", "argmax", "dark"}))
+      ->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--mm-per-px", o->mm_per_px, "Pixel spacing, to also report millimetres");
+  return {cmd, [o] { return predict_command(*o); }};
+}
+
+}  // namespace heatmark::cli

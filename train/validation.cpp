@@ -1,0 +1,68 @@
+#include "train/validation.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "autograd/grad_mode.h"
+#include "tensor/atomic_file.h"
+
+namespace heatmark {
+
+namespace fs = std::filesystem;
+
+std::vector<const Sample*> samples_of(const Dataset& d, const std::vector<size_t>& indices) {
+  std::vector<const Sample*> out;
+  for (size_t i : indices) out.push_back(&d.samples[i]);
+  return out;
+}
+
+StepOutput run_batch(HRNet& model, const Batch& batch, Device device, const TrainConfig& c) {
+  return forward_and_loss(model, batch.images.to(device), batch.coords.to(device),
+                          LossSettings{c.input_size, c.sigma, c.beta, c.heatmap_weight, c.coordinate_weight});
+}
+
+Validation validate(HRNet& model, const BatchMaker& maker, const Dataset& d, const std::vector<size_t>& indices,
+                    Device device, const TrainConfig& c) {
+  Validation v;
+  NoGrad no_grad;
+  model.eval();
+  double loss_sum = 0;
+  for (size_t first = 0; first < indices.size(); first += c.batch) {
+    const std::vector<size_t> part(indices.begin() + first,
+                                   indices.begin() + std::min(indices.size(), first + static_cast<size_t>(c.batch)));
+    const Batch batch = maker.make(part, 0, false);
+    const StepOutput r = run_batch(model, batch, device, c);
+    loss_sum += r.loss.total.item() * static_cast<double>(part.size());
+    const std::vector<float> coords = r.coords.to_vector();
+    const size_t K = d.landmark_names.size();
+    for (size_t b = 0; b < part.size(); ++b) {
+      const Affine back = batch.to_input[b].inverse();
+      std::vector<Point> points;
+      for (size_t k = 0; k < K; ++k)
+        points.push_back(back.apply({coords[(b * K + k) * 2] * static_cast<double>(c.input_size),
+                                     coords[(b * K + k) * 2 + 1] * static_cast<double>(c.input_size)}));
+      v.predictions.push_back(points);
+    }
+  }
+  model.train();
+  v.loss = loss_sum / static_cast<double>(std::max<size_t>(indices.size(), 1));
+  v.metrics = compute_metrics(v.predictions, samples_of(d, indices));
+  return v;
+}
+
+void write_predictions_csv(const std::string& path, const Dataset& d, const std::vector<size_t>& indices,
+                           const std::vector<std::vector<Point>>& predictions) {
+  std::string csv = "image";
+  for (size_t k = 0; k < d.landmark_names.size(); ++k) csv += fmt::format(",x{},y{}", k + 1, k + 1);
+  csv += "\n";
+  for (size_t i = 0; i < indices.size(); ++i) {
+    csv += fs::relative(d.samples[indices[i]].image, d.root).string();
+    for (const Point& p : predictions[i]) csv += fmt::format(",{:.3f},{:.3f}", p.x, p.y);
+    csv += "\n";
+  }
+  write_file_atomically(path, csv);
+}
+
+}  // namespace heatmark
