@@ -3,7 +3,8 @@
 // Each function checks shapes and devices (with messages that name the
 // tensors), allocates its outputs on the inputs' device and runs the kernel
 // of that device's backend. Nothing here records autograd history; the
-// differentiable ops in autograd/ops.h are built on these.
+// differentiable ops in autograd/ops.h are built on these. Each op family is
+// defined in tensor/dispatch/<op>.cpp, on the core in tensor/dispatch/dispatch.h.
 //
 // Gradient convention: functions returning a gradient write it (=); functions
 // taking a gradient by reference add into it (+=), which is what parameter

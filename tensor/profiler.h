@@ -1,7 +1,7 @@
 // Where a training step spends its time, by kind of op, for `heatmark bench
 // train`; and NVTX ranges, so Nsight Systems shows every op and layer.
 //
-// Every dispatch function in tensor/kernels.cpp opens an OpScope. When timing
+// Every dispatch function in tensor/dispatch/ opens an OpScope. When timing
 // is off (the default) a scope costs an NVTX push/pop (a no-op unless a
 // profiler is attached) and one relaxed atomic load. When it is on, a scope on
 // a CUDA device synchronises before and after, so that the time of

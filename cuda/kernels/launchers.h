@@ -1,7 +1,7 @@
 // The launchers of every hand-written kernel, declared once per backend:
 // heatmark::emu (the kernels compiled against the CPU SIMT emulator, always
 // built) and heatmark::cuda (the same kernels compiled by nvcc, when CUDA is
-// built in). Op dispatch (tensor/kernels.cpp) calls these.
+// built in). Op dispatch (tensor/dispatch/) calls these.
 #pragma once
 
 #include <cstdint>
