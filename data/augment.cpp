@@ -22,16 +22,18 @@ struct Draws {
 };
 }  // namespace
 
-AugmentDraw draw_augmentation(const AugmentOptions& o, uint64_t seed, uint64_t epoch, uint64_t sample, double size) {
+AugmentDraw draw_augmentation(const AugmentOptions& o, uint64_t seed, uint64_t epoch, uint64_t sample, double width,
+                              double height) {
   AugmentDraw d;
   if (!o.enabled) return d;
   const Draws r{seed, epoch, sample};
   const double angle = r.between(0, -o.rotation_degrees, o.rotation_degrees);
   const double scale = r.between(1, o.scale_min, o.scale_max);
-  const double tx = r.between(2, -o.translate, o.translate) * size, ty = r.between(3, -o.translate, o.translate) * size;
-  d.affine = Affine::rotate_scale_about(angle, scale, size / 2, size / 2).then(Affine::translate(tx, ty));
+  const double tx = r.between(2, -o.translate, o.translate) * width;
+  const double ty = r.between(3, -o.translate, o.translate) * height;
+  d.affine = Affine::rotate_scale_about(angle, scale, width / 2, height / 2).then(Affine::translate(tx, ty));
   if (o.flip && r.uniform(4) < 0.5)  // mirror about the vertical centre line
-    d.affine = d.affine.then(Affine{-1, 0, size, 0, 1, 0});
+    d.affine = d.affine.then(Affine{-1, 0, width, 0, 1, 0});
   d.brightness = r.between(5, -o.brightness, o.brightness);
   d.contrast = r.between(6, 1 - o.contrast, 1 + o.contrast);
   d.gamma = r.between(7, 1 - o.gamma, 1 + o.gamma);

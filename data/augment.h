@@ -18,7 +18,7 @@ struct AugmentOptions {
   bool enabled = true;
   double rotation_degrees = 15;  // uniform in [-r, r]
   double scale_min = 0.9, scale_max = 1.1;
-  double translate = 0.05;       // uniform in [-t, t] of the input size, per axis
+  double translate = 0.05;       // uniform in [-t, t] of the input's width (x) and height (y)
   bool flip = false;             // mirror left-right with probability 1/2
   double brightness = 0.1;       // added, uniform in [-b, b]
   double contrast = 0.2;         // factor about 0.5, uniform in [1 - c, 1 + c]
@@ -32,10 +32,10 @@ struct AugmentDraw {
   uint64_t noise_seed = 0;
 };
 
-// The draw for `sample` in `epoch` for a square input of `size` pixels
+// The draw for `sample` in `epoch` for an input of width x height pixels
 // (the identity, with no intensity change, when augmentation is off).
 AugmentDraw draw_augmentation(const AugmentOptions& options, uint64_t seed, uint64_t epoch, uint64_t sample,
-                              double size);
+                              double width, double height);
 
 // Applies the intensity part to n values in [0, 1] (clamped after).
 void apply_intensity(const AugmentDraw& draw, float* values, int64_t n);

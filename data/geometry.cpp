@@ -26,12 +26,14 @@ Affine Affine::rotate_scale_about(double degrees, double s, double cx, double cy
   return translate(-cx, -cy).then(r).then(translate(cx, cy));
 }
 
-Affine letterbox(double width, double height, double size) {
-  const double s = size / std::max(width, height);
-  return Affine::scale(s, s).then(Affine::translate((size - s * width) / 2, (size - s * height) / 2));
+Affine letterbox(double width, double height, double out_width, double out_height) {
+  const double s = std::min(out_width / width, out_height / height);
+  return Affine::scale(s, s).then(Affine::translate((out_width - s * width) / 2, (out_height - s * height) / 2));
 }
 
-Affine stretch(double width, double height, double size) { return Affine::scale(size / width, size / height); }
+Affine stretch(double width, double height, double out_width, double out_height) {
+  return Affine::scale(out_width / width, out_height / height);
+}
 
 void warp_bilinear(const Image& src, const Affine& source_to_out, int64_t out_w, int64_t out_h, float* out,
                    float fill) {

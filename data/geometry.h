@@ -28,10 +28,11 @@ struct Affine {
   static Affine rotate_scale_about(double degrees, double scale, double cx, double cy);
 };
 
-// Fits a width x height image into a size x size square: keeping the aspect
-// ratio, centred, the rest padded ("letterbox"), or stretched to fill it.
-Affine letterbox(double width, double height, double size);
-Affine stretch(double width, double height, double size);
+// Fits a width x height image into an out_width x out_height input: keeping
+// the aspect ratio, centred, the rest padded ("letterbox"), or stretched to
+// fill it.
+Affine letterbox(double width, double height, double out_width, double out_height);
+Affine stretch(double width, double height, double out_width, double out_height);
 
 // Warps `source` into `out` (channels x out_h x out_w, planar) through the
 // map `source_to_out`: each output pixel centre is mapped back into the

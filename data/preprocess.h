@@ -2,10 +2,11 @@
 // training (train/loader.h) and inference (infer/detector.h) so that both see
 // exactly the same pixels.
 //
-// cache_image shrinks a decoded image by an integer box filter to at most
-// twice the input size (so the later bilinear warp never skips pixels it
-// should average), in the channels the model takes. prepare_input warps it
-// into the input square, augments it when asked, and normalises it.
+// cache_image shrinks a decoded image by an integer box filter to less than
+// twice the resolution the input shows it at (so the later bilinear warp
+// never skips pixels it should average), in the channels the model takes.
+// prepare_input warps it into the input, augments it when asked, and
+// normalises it.
 #pragma once
 
 #include <cstdint>
@@ -27,10 +28,10 @@ struct CachedImage {
 // Decodes nothing: shrinks a decoded image for `input` (see above).
 CachedImage cache_image(Image image, const InputSpec& input);
 
-// The model input for one image: warped through original -> input square
-// (letterbox or stretch) -> `extra` (an augmentation, or the identity),
-// intensity-augmented when `draw` says so, and normalised. `pixels` receives
-// channels x size x size values; returns the original -> input map.
+// The model input for one image: warped through original -> input
+// (letterbox or stretch) -> `draw.affine` (an augmentation, or the identity),
+// intensity-augmented when `intensity`, and normalised. `pixels` receives
+// channels x height x width values; returns the original -> input map.
 Affine prepare_input(const CachedImage& image, const InputSpec& input, const AugmentDraw& draw, bool intensity,
                      float* pixels);
 

@@ -83,8 +83,9 @@ void HRNetConfig::validate() const {
            "model config: {} landmark names for {} landmarks", landmark_names.size(), num_landmarks);
   HM_CHECK(deconv_channels >= 1 && deconv_channels <= 4096, "model config: deconv_channels {} is out of range",
            deconv_channels);
-  HM_CHECK(input_size >= 32 && input_size <= 8192 && input_size % 32 == 0,
-           "model config: input_size must be a multiple of 32 in [32, 8192], got {}", input_size);
+  for (int64_t side : {input_size.width, input_size.height})
+    HM_CHECK(side >= 32 && side <= 8192 && side % 32 == 0,
+             "model config: input_size must be a multiple of 32 in [32, 8192], got {}", input_size.str());
   HM_CHECK(input_mean.size() == static_cast<size_t>(in_channels) && input_std.size() == input_mean.size(),
            "model config: input_mean and input_std need {} values each", in_channels);
   for (float s : input_std) HM_CHECK(s > 0, "model config: input_std values must be positive, got {}", s);
@@ -138,7 +139,7 @@ HRNetConfig config_from_json(const nlohmann::json& j) {
     c.head = parse_head(field("head").get<std::string>());
     c.deconv_channels = field("deconv_channels").get<int64_t>();
     c.landmark_names = field("landmark_names").get<std::vector<std::string>>();
-    c.input_size = field("input_size").get<int64_t>();
+    c.input_size = field("input_size").get<InputSize>();
     c.input_mean = field("input_mean").get<std::vector<float>>();
     c.input_std = field("input_std").get<std::vector<float>>();
     // Inference settings (files from before they were recorded keep the defaults).

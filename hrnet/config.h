@@ -40,7 +40,7 @@ struct HRNetConfig {
   HeadKind head = HeadKind::Simple;
   int64_t deconv_channels = 256;  // the deconv head's width
   std::vector<std::string> landmark_names;  // optional, K names
-  int64_t input_size = defaults::kInputSize;  // square input the model was built or trained for
+  InputSize input_size;           // width x height the model was built or trained for
   // Input normalisation x' = (x / 255 - mean) / std per channel, applied by the data pipeline.
   std::vector<float> input_mean{defaults::kInputMean}, input_std{defaults::kInputStd};
 
@@ -59,7 +59,9 @@ struct HRNetConfig {
   InputSpec input_spec() const { return {input_size, in_channels, input_mean, input_std, stretch}; }
 
   int64_t width() const { return stages[0].widths[0]; }
-  int64_t heatmap_size() const { return input_size / 4; }
+  // Heatmaps are a quarter of the input on each axis.
+  int64_t heatmap_width() const { return input_size.width / 4; }
+  int64_t heatmap_height() const { return input_size.height / 4; }
   // Whether the last module of stage 4 must produce every branch (the concat
   // and deconv heads read them; the simple head reads branch 0 only).
   bool multi_scale_output() const { return head != HeadKind::Simple; }

@@ -82,7 +82,10 @@ std::unique_ptr<HRNet> load_model(const std::string& path) {
            path, needed, elements);
   auto model = std::make_unique<HRNet>(config);
   if (checkpoint)
-    load_state(*model, file, [](const std::string& name) { return name.starts_with("optimizer."); });
+    // The training weights: optimizer state and the weight average are the trainer's.
+    load_state(*model, file, [](const std::string& name) {
+      return name.starts_with("optimizer.") || name.starts_with("average.");
+    });
   else
     load_state(*model, file);
   return model;

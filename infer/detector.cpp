@@ -22,21 +22,21 @@ std::vector<Landmark> Detector::predict(const Image& image) { return predict(std
 std::vector<std::vector<Landmark>> Detector::predict(const std::vector<Image>& images) {
   const HRNetConfig& c = model_->config();
   const InputSpec input = c.input_spec();
-  const int64_t B = static_cast<int64_t>(images.size()), S = c.input_size;
+  const int64_t B = static_cast<int64_t>(images.size()), IW = c.input_size.width, IH = c.input_size.height;
   if (B == 0) return {};
   // Exactly the training pipeline without augmentation (data/preprocess.h).
-  Tensor batch = Tensor::empty({B, c.in_channels, S, S});
+  Tensor batch = Tensor::empty({B, c.in_channels, IH, IW});
   std::vector<Affine> to_input;
   for (int64_t b = 0; b < B; ++b)
     to_input.push_back(prepare_input(cache_image(images[b], input), input, AugmentDraw{}, false,
-                                     batch.data() + b * c.in_channels * S * S));
+                                     batch.data() + b * c.in_channels * IH * IW));
   Tensor heatmaps;
   {
     NoGrad no_grad;
     heatmaps = model_->forward(batch.to(device_)).to(Device::cpu());
   }
   const int64_t K = heatmaps.size(1), H = heatmaps.size(2), W = heatmaps.size(3);
-  const double to_input_px = static_cast<double>(S) / static_cast<double>(W);
+  const double to_input_px = static_cast<double>(IW) / static_cast<double>(W);  // the same on both axes
   std::vector<std::vector<Landmark>> out(B);
   for (int64_t b = 0; b < B; ++b) {
     const Affine back = to_input[b].inverse();

@@ -13,6 +13,13 @@ struct Command {
   std::function<int()> run;  // the exit status
 };
 
+// Value checks that run before CLI11 converts a flag (flag_checks.cpp), so a
+// bad value is reported with the flag's name: --input-size "256" or
+// "256x320"; --time-budget "45m", "1h30m", "90s" or seconds (rewritten to
+// seconds for the double it fills).
+CLI::Validator input_size_check();
+CLI::Validator duration_to_seconds();
+
 Command add_bench(CLI::App& parent);        // commands_bench.cpp
 Command add_import_timm(CLI::App& parent);  // commands_model.cpp
 Command add_inspect(CLI::App& parent);      // commands_model.cpp

@@ -14,7 +14,8 @@ namespace heatmark::cli {
 namespace {
 struct ImportOptions {
   std::string file, model = "hrnet_w32", out, head = "simple";
-  int64_t landmarks = 2, input_size = defaults::kInputSize;
+  int64_t landmarks = 2;
+  InputSize input_size;
 };
 
 // Builds a model of the chosen layout with RGB ImageNet input, copies timm's
@@ -44,7 +45,7 @@ int inspect_command(const std::string& path) {
   const HRNetConfig& c = model->config();
   fmt::print("{}: {} with the {} head\n", path, c.name, head_name(c.head));
   fmt::print("input: {} channel{}, {}x{} (heatmaps {}x{}); normalisation mean {} std {}\n", c.in_channels,
-             c.in_channels > 1 ? "s" : "", c.input_size, c.input_size, c.heatmap_size(), c.heatmap_size(),
+             c.in_channels > 1 ? "s" : "", c.input_size.width, c.input_size.height, c.heatmap_width(), c.heatmap_height(),
              fmt::join(c.input_mean, ", "), fmt::join(c.input_std, ", "));
   fmt::print("stem {}, stage 1: {} Bottleneck(s) of {} planes\n", c.stem_width, c.stage1_blocks, c.stage1_planes);
   for (size_t s = 0; s < c.stages.size(); ++s)
@@ -66,7 +67,9 @@ Command add_import_timm(CLI::App& parent) {
   cmd->add_option("--out", o->out, "The model file to write")->required();
   cmd->add_option("--head", o->head, "simple, concat or deconv")->capture_default_str();
   cmd->add_option("--landmarks", o->landmarks, "Number of landmarks K")->capture_default_str();
-  cmd->add_option("--input-size", o->input_size, "Square input size (a multiple of 32)")->capture_default_str();
+  cmd->add_option("--input-size", o->input_size, "Input size: a side, or WxH (multiples of 32)")
+      ->check(input_size_check())
+      ->capture_default_str();
   return {cmd, [o] { return import_timm_command(*o); }};
 }
 

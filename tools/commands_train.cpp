@@ -24,9 +24,10 @@ struct TrainFlags {
   std::vector<std::pair<CLI::Option*, std::function<void(TrainConfig&, const TrainConfig&)>>> fields;
 
   template <typename T>
-  void add(CLI::App* cmd, const std::string& name, T TrainConfig::*field, const std::string& help) {
+  CLI::Option* add(CLI::App* cmd, const std::string& name, T TrainConfig::*field, const std::string& help) {
     CLI::Option* option = cmd->add_option(name, parsed.*field, help)->capture_default_str();
     fields.emplace_back(option, [field](TrainConfig& dst, const TrainConfig& src) { dst.*field = src.*field; });
+    return option;
   }
   template <typename T>
   void add_augment(CLI::App* cmd, const std::string& name, T AugmentOptions::*field, const std::string& help) {
@@ -51,15 +52,23 @@ int train_command(const TrainFlags& flags) {
     for (const auto& [option, copy] : flags.fields) {
       const std::string name = option->get_name();
       if (option->count() == 0) continue;
-      HM_CHECK(name == "--epochs" || name == "--patience" || name == "--max-steps" || name == "--threads",
+      HM_CHECK(name == "--epochs" || name == "--patience" || name == "--max-steps" || name == "--threads" ||
+                   name == "--time-budget",
                "--resume continues a run with its own config; {} cannot change (only --epochs, --patience, "
-               "--max-steps and --threads can)",
+               "--max-steps, --time-budget and --threads can)",
                name);
       copy(config, flags.parsed);
     }
   } else {
     make_input_paths_absolute(config);
   }
+  if (config.time_budget > 0)
+    for (const auto& [option, copy] : flags.fields) {
+      const std::string name = option->get_name();
+      HM_CHECK(option->count() == 0 || (name != "--epochs" && name != "--patience"),
+               "{} {} cannot be combined with --time-budget: the budget alone ends the run", name,
+               option->as<std::string>());
+    }
   install_stop_handlers();
   const TrainSummary s = train(config, resume, stdout);
   fmt::print("\n{}\n", s.stop_reason);
@@ -104,7 +113,8 @@ Command add_train(CLI::App& parent) {
   f->add(cmd, "--model", &TrainConfig::model, "hrnet_w18_small, hrnet_w18, hrnet_w32 or hrnet_w48");
   f->add(cmd, "--head", &TrainConfig::head, "simple, concat or deconv");
   f->add(cmd, "--pretrained", &TrainConfig::pretrained, "timm ImageNet weights or a heatmark model file");
-  f->add(cmd, "--input-size", &TrainConfig::input_size, "Square input size (a multiple of 32)");
+  f->add(cmd, "--input-size", &TrainConfig::input_size, "Input size: a side, or WxH like 256x320 (multiples of 32)")
+      ->check(input_size_check());
   f->add(cmd, "--sigma", &TrainConfig::sigma, "Target Gaussian sigma, in heatmap pixels");
   f->add(cmd, "--beta", &TrainConfig::beta, "Soft-argmax temperature");
   f->add(cmd, "--batch", &TrainConfig::batch, "Batch size");
@@ -128,6 +138,12 @@ Command add_train(CLI::App& parent) {
   f->add(cmd, "--threads", &TrainConfig::threads, "CPU threads (0: all)");
   f->add(cmd, "--out", &TrainConfig::out, "Run folder for checkpoints and metrics");
   f->add(cmd, "--max-steps", &TrainConfig::max_steps, "Stop after this many steps (0: no limit)");
+  f->add(cmd, "--time-budget", &TrainConfig::time_budget,
+         "Train for this much wall-clock time, validation included (45m, 1h30m, 90s); the LR schedule is planned "
+         "on it")
+      ->transform(duration_to_seconds());
+  f->add(cmd, "--ema", &TrainConfig::ema_decay,
+         "Decay of the weight average that validation scores and best keeps (0: off; e.g. 0.998)");
   return {cmd, [f] { return train_command(*f); }};
 }
 

@@ -47,9 +47,11 @@ int run(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; a bad flag or value exits 1, like every
-    // other refused input (CLI11's own codes are 100 and up).
-    return app.exit(e) == 0 ? 0 : 1;
+    // --help and --version exit 0 (CLI11 prints them). A bad flag or value
+    // is one error line and exit status 1, like every other refused input
+    // (CLI11's own codes are 100 and up).
+    if (e.get_exit_code() == 0) return app.exit(e);
+    throw Error(fmt::format("{} (see heatmark --help)", e.what()));
   }
   if (threads > 0) set_num_threads(threads);
   for (const cli::Command& command : commands)

@@ -24,6 +24,8 @@ nlohmann::json to_json(const TrainerState& s) {
                        {"seconds", r.seconds},
                        {"images_per_second", r.images_per_second}});
   return {{"epoch", s.epoch},         {"batch", s.batch},           {"step", s.step},
+          {"seconds_spent", s.seconds_spent}, {"validation_seconds", s.validation_seconds},
+          {"average_updates", s.average_updates}, {"last_lr", s.last_lr},
           {"best_score", s.best_score}, {"best_epoch", s.best_epoch}, {"epochs_since_best", s.epochs_since_best},
           {"epoch_loss", s.epoch_loss}, {"epoch_heatmap", s.epoch_heatmap}, {"epoch_coordinate", s.epoch_coordinate},
           {"epoch_images", s.epoch_images}, {"history", history}};
@@ -35,6 +37,11 @@ TrainerState trainer_state_from_json(const nlohmann::json& j, const std::string&
     s.epoch = j.at("epoch").get<int64_t>();
     s.batch = j.at("batch").get<int64_t>();
     s.step = j.at("step").get<int64_t>();
+    // Checkpoints from before time budgets and weight averages have neither.
+    s.seconds_spent = j.value("seconds_spent", 0.0);
+    s.validation_seconds = j.value("validation_seconds", 0.0);
+    s.average_updates = j.value("average_updates", int64_t{0});
+    s.last_lr = j.value("last_lr", 0.0);
     s.best_score = j.at("best_score").get<double>();
     s.best_epoch = j.at("best_epoch").get<int64_t>();
     s.epochs_since_best = j.at("epochs_since_best").get<int64_t>();
@@ -89,10 +96,16 @@ void keep_previous(const std::string& path) {
 }
 }  // namespace
 
+bool is_training_state_tensor(const std::string& name) {
+  return name.starts_with("optimizer.") || name.starts_with("average.");
+}
+
 void save_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, const TrainerState& state,
-                     const TrainConfig& config) {
+                     const TrainConfig& config, HRNet* average) {
   std::vector<std::pair<std::string, Tensor>> tensors = state_tensors(model);
   for (auto& [name, t] : optimizer.state()) tensors.emplace_back("optimizer." + name, *t);
+  if (average)
+    for (auto& [name, t] : state_tensors(*average)) tensors.emplace_back("average." + name, t);
   const std::map<std::string, std::string> metadata{
       {"format", kCheckpointFormat},
       {"heatmark.version", HEATMARK_VERSION},
@@ -105,11 +118,21 @@ void save_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer
   write_safetensors(path, tensors, metadata, [&] { keep_previous(path); });
 }
 
-void load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state) {
+void load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state,
+                     HRNet* average) {
   const SafetensorsFile file = SafetensorsFile::read(path);
   HM_CHECK(file.metadata().count("format") && file.metadata().at("format") == kCheckpointFormat,
            "{}: not a training checkpoint (metadata 'format' is not '{}')", path, kCheckpointFormat);
-  load_state(model, file, [](const std::string& name) { return name.starts_with("optimizer."); });
+  load_state(model, file, is_training_state_tensor);
+  if (average)
+    for (auto& [name, t] : state_tensors(*average)) {
+      const std::string key = "average." + name;
+      HM_CHECK(file.contains(key), "{}: weight average tensor '{}' is missing (the run was made without --ema?)",
+               path, key);
+      HM_CHECK(file.entry(key).shape == t.shape(), "{}: weight average tensor '{}' has shape {}, expected {}", path,
+               key, file.entry(key).shape.str(), t.shape().str());
+      t.copy_from(file.tensor(key));
+    }
   for (auto& [name, t] : optimizer.state()) {
     const std::string key = "optimizer." + name;
     HM_CHECK(file.contains(key), "{}: optimizer state '{}' is missing", path, key);

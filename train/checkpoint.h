@@ -1,9 +1,11 @@
 // Training checkpoints: everything needed to continue a run exactly as if it
 // had not stopped. A checkpoint is a model file (hrnet/model_file.h: weights
 // and buffers, the model config) plus the optimizer's state tensors
-// ("optimizer.m.3") and, in the metadata, the trainer's state (epoch, batch,
-// step, best score, history) and the run's config. `predict` and `inspect`
-// read a checkpoint like a model file.
+// ("optimizer.m.3"), the weight average when the run keeps one
+// ("average.conv1.weight", train/weight_average.h) and, in the metadata, the
+// trainer's state (epoch, batch, step, time spent, best score, history) and
+// the run's config. `predict` and `inspect` read a checkpoint like a model
+// file (its training weights).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -31,6 +33,11 @@ struct TrainerState {
   int64_t epoch = 0;  // the epoch to run next (or being run, with batch > 0)
   int64_t batch = 0;  // the next batch within that epoch
   int64_t step = 0;   // optimizer steps so far
+  // Wall-clock seconds this run has spent (training, validation, checkpoints)
+  // over all its sessions, for --time-budget; and the last validation's share.
+  double seconds_spent = 0, validation_seconds = 0;
+  int64_t average_updates = 0;  // of the weight average, when there is one
+  double last_lr = 0;           // the rate of the last step
   double best_score = -1;  // best validation MRE (mm if known, else px); -1 before any
   int64_t best_epoch = -1, epochs_since_best = 0;
   // Sums over the batches done so far in the current epoch, so that an epoch
@@ -47,11 +54,15 @@ TrainerState trainer_state_from_json(const nlohmann::json& json, const std::stri
 // checkpoint it replaces stays as previous_checkpoint_path(path), so that a
 // damaged latest one still leaves a run to resume.
 void save_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, const TrainerState& state,
-                     const TrainConfig& config);
+                     const TrainConfig& config, HRNet* average = nullptr);
 // "run/last.safetensors" -> "run/last.previous.safetensors".
 std::string previous_checkpoint_path(const std::string& path);
-// Restores model, optimizer and trainer state in place; throws
-// heatmark::Error naming the file when it does not fit.
-void load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state);
+// Restores model, optimizer, weight average (when given) and trainer state in
+// place; throws heatmark::Error naming the file when it does not fit.
+void load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state,
+                     HRNet* average = nullptr);
+
+// Tensors of a checkpoint that are not the model's own weights.
+bool is_training_state_tensor(const std::string& name);
 
 }  // namespace heatmark

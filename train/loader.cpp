@@ -32,17 +32,19 @@ BatchMaker::BatchMaker(const Dataset& dataset, const ImageCache& cache, const In
     : dataset_(dataset), cache_(cache), input_(input), augment_(augment), seed_(seed) {}
 
 Batch BatchMaker::make(const std::vector<size_t>& samples, uint64_t epoch, bool augment) const {
-  const int64_t B = static_cast<int64_t>(samples.size()), C = input_.channels, S = input_.size;
+  const int64_t B = static_cast<int64_t>(samples.size()), C = input_.channels;
+  const int64_t W = input_.size.width, H = input_.size.height;
   const int64_t K = static_cast<int64_t>(dataset_.landmark_names.size());
   Batch batch;
   batch.samples = samples;
-  batch.images = Tensor::empty({B, C, S, S});
+  batch.images = Tensor::empty({B, C, H, W});
   std::vector<float> coords(B * K * 2);
   for (int64_t b = 0; b < B; ++b) {
     const size_t sample = samples[b];
-    const AugmentDraw draw = augment ? draw_augmentation(augment_, seed_, epoch, sample, static_cast<double>(S))
+    const AugmentDraw draw = augment ? draw_augmentation(augment_, seed_, epoch, sample, static_cast<double>(W),
+                                                         static_cast<double>(H))
                                      : AugmentDraw{};
-    const Affine to_input = prepare_input(cache_.at(sample), input_, draw, augment, batch.images.data() + b * C * S * S);
+    const Affine to_input = prepare_input(cache_.at(sample), input_, draw, augment, batch.images.data() + b * C * H * W);
     batch.to_input.push_back(to_input);
     for (int64_t k = 0; k < K; ++k) {  // the landmarks go through the same map
       const Point q = to_input.apply(dataset_.samples[sample].landmarks[k]);

@@ -4,7 +4,7 @@
 // (data/preprocess.h).
 //
 // BatchMaker turns sample indices into a Batch: one warp per image through
-// original pixels -> cache pixels -> input square (letterbox or stretch) ->
+// original pixels -> cache pixels -> input (letterbox or stretch) ->
 // random augmentation, the same map applied to the landmarks, intensity
 // changes, then the model's normalisation.
 //
@@ -40,7 +40,7 @@ class ImageCache {
 };
 
 struct Batch {
-  Tensor images;                 // (B, C, S, S) normalised, on the CPU
+  Tensor images;                 // (B, C, H, W) normalised, on the CPU
   Tensor coords;                 // (B, K, 2) landmarks in input pixels
   std::vector<size_t> samples;   // dataset indices
   std::vector<Affine> to_input;  // original image pixels -> input pixels, per image

@@ -87,9 +87,12 @@ void write_curves_svg(const std::string& path, const std::vector<EpochRecord>& h
 Progress::Progress(std::FILE* out, int64_t epochs)
     : out_(out), tty_(::isatty(::fileno(out)) != 0), epochs_(epochs), last_plain_(std::chrono::steady_clock::now()) {}
 
-void Progress::step(int64_t epoch, int64_t batch, int64_t batches, double loss, double lr, double ips, double eta) {
-  const std::string text = fmt::format("epoch {}/{} step {}/{}  loss {:.5f}  lr {:.2e}  {:.1f} img/s  ETA {}", epoch + 1,
-                                       epochs_, batch + 1, batches, loss, lr, ips, format_duration(eta));
+void Progress::step(int64_t epoch, int64_t batch, int64_t batches, double loss, double lr, double ips, double left) {
+  const std::string text =
+      epochs_ > 0 ? fmt::format("epoch {}/{} step {}/{}  loss {:.5f}  lr {:.2e}  {:.1f} img/s  ETA {}", epoch + 1,
+                                epochs_, batch + 1, batches, loss, lr, ips, format_duration(left))
+                  : fmt::format("epoch {} step {}/{}  loss {:.5f}  lr {:.2e}  {:.1f} img/s  {} left", epoch + 1,
+                                batch + 1, batches, loss, lr, ips, format_duration(left));
   if (tty_) {
     const int width = 24, filled = static_cast<int>(width * (batch + 1) / std::max<int64_t>(batches, 1));
     std::fprintf(out_, "\r[%s%s] %s\033[K", std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),

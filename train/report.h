@@ -15,12 +15,14 @@ void write_metrics_csv(const std::string& path, const std::vector<EpochRecord>& 
 void write_curves_svg(const std::string& path, const std::vector<EpochRecord>& history, bool mm);
 
 // A progress bar redrawn in place on a terminal; plain lines otherwise (one
-// every `plain_every` steps and at the end of each epoch).
+// every 30 seconds and at the end of each epoch). `epochs` 0 is a run with a
+// time budget: no epoch count, and the time left in the budget instead of
+// an ETA.
 class Progress {
  public:
   explicit Progress(std::FILE* out, int64_t epochs);
   void step(int64_t epoch, int64_t batch, int64_t batches, double loss, double lr, double images_per_second,
-            double eta_seconds);
+            double seconds_left);
   void line(const std::string& text);  // a finished line (clears the bar first)
 
  private:

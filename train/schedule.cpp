@@ -14,4 +14,10 @@ double LrSchedule::at(int64_t step) const {
   return base * 0.5 * (1 + std::cos(M_PI * t));
 }
 
+double LrSchedule::at_progress(int64_t step, double progress) const {
+  if (step < warmup_steps) return base * static_cast<double>(step + 1) / static_cast<double>(warmup_steps);
+  if (kind == "constant") return base;
+  return base * 0.5 * (1 + std::cos(M_PI * std::clamp(progress, 0.0, 1.0)));
+}
+
 }  // namespace heatmark

@@ -7,12 +7,13 @@
 
 #include "autograd/ops.h"
 #include "base/defaults.h"
+#include "data/input_spec.h"
 #include "hrnet/hrnet.h"
 
 namespace heatmark {
 
 struct LossSettings {
-  int64_t input_size = defaults::kInputSize;
+  InputSize input_size;  // the model's input, width x height
   double sigma = defaults::kSigma;          // target Gaussian, heatmap pixels
   double beta = defaults::kSoftArgmaxBeta;  // soft-argmax temperature
   double heatmap_weight = defaults::kHeatmapWeight, coordinate_weight = defaults::kCoordinateWeight;
@@ -20,7 +21,7 @@ struct LossSettings {
 
 struct StepOutput {
   LandmarkLoss loss;
-  Tensor coords;  // (B, K, 2) predictions, normalised to [0, 1]
+  Tensor coords;  // (B, K, 2) predictions, x / width and y / height of the input
 };
 
 // images (B, C, S, S) and landmarks (B, K, 2) in input pixels, both on the

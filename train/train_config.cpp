@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <limits>
 #include <type_traits>
@@ -14,8 +15,9 @@ namespace heatmark {
 
 void TrainConfig::validate() const {
   HM_CHECK(!data.empty(), "train: --data is required");
-  HM_CHECK(input_size >= 32 && input_size <= 4096 && input_size % 32 == 0,
-           "train: input_size must be a multiple of 32 in [32, 4096], got {}", input_size);
+  for (int64_t side : {input_size.width, input_size.height})
+    HM_CHECK(side >= 32 && side <= 4096 && side % 32 == 0,
+             "train: input_size must be a multiple of 32 in [32, 4096], got {}", input_size.str());
   HM_CHECK(sigma > 0 && sigma < 100, "train: sigma must be in (0, 100), got {}", sigma);
   HM_CHECK(beta > 0, "train: beta must be positive, got {}", beta);
   HM_CHECK(batch >= 1 && batch <= 4096, "train: batch must be in [1, 4096], got {}", batch);
@@ -32,6 +34,42 @@ void TrainConfig::validate() const {
   HM_CHECK(train_list.empty() == val_list.empty(), "train: give both --train-list and --val-list, or neither");
   HM_CHECK(augment.scale_min > 0 && augment.scale_min <= augment.scale_max, "train: bad augmentation scale range");
   HM_CHECK(!out.empty(), "train: --out (the run folder) is required");
+  HM_CHECK(ema_decay == 0 || (ema_decay > 0 && ema_decay < 1), "train: ema_decay must be 0 (off) or in (0, 1), got {}",
+           ema_decay);
+  HM_CHECK(time_budget == 0 || schedule != "step",
+           "train: the step schedule counts epochs; with a time budget use the cosine or constant schedule");
+  HM_CHECK(time_budget >= 0 && time_budget <= 366.0 * 24 * 3600,
+           "train: time_budget must be in [0, 1 year] seconds, got {}", time_budget);
+}
+
+double parse_duration(const std::string& text, const std::string& what) {
+  // Parts of a number and a unit (s, m, h; none means seconds), as in 1h30m.
+  double seconds = 0;
+  size_t i = 0;
+  bool any = false;
+  while (i < text.size()) {
+    size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(text.substr(i), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    HM_CHECK(used > 0 && std::isfinite(value) && value >= 0 && text[i] != ' ',
+             "{}: expected a duration like 45m, 1h30m, 90s or seconds, got '{}'", what, text);
+    i += used;
+    double unit = 1;
+    if (i < text.size()) {
+      const char u = text[i++];
+      HM_CHECK(u == 's' || u == 'm' || u == 'h',
+               "{}: expected a duration like 45m, 1h30m, 90s or seconds, got '{}'", what, text);
+      unit = u == 'h' ? 3600 : u == 'm' ? 60 : 1;
+    }
+    seconds += value * unit;
+    any = true;
+  }
+  HM_CHECK(any, "{}: expected a duration like 45m, 1h30m, 90s or seconds, got '{}'", what, text);
+  return seconds;
 }
 
 nlohmann::json to_json(const TrainConfig& c) {
@@ -64,6 +102,7 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"step_gamma", c.step_gamma},
           {"heatmap_weight", c.heatmap_weight},
           {"coordinate_weight", c.coordinate_weight},
+          {"ema_decay", c.ema_decay},
           {"augment",
            {{"enabled", a.enabled},
             {"rotation_degrees", a.rotation_degrees},
@@ -80,7 +119,8 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"kernels", c.kernels},
           {"threads", c.threads},
           {"out", c.out},
-          {"max_steps", c.max_steps}};
+          {"max_steps", c.max_steps},
+          {"time_budget", c.time_budget}};
 }
 
 namespace {
@@ -98,6 +138,8 @@ void read(const nlohmann::json& j, const char* key, T& field, const std::string&
   }
   try {
     field = value.get<T>();
+  } catch (const Error& e) {  // a value that parses but is malformed (input_size "25x")
+    fail("{}: field '{}{}': {}", source, prefix, key, e.what());
   } catch (const nlohmann::json::exception&) {
     // An array or object is named, not printed: printing recurses as deep as it nests.
     fail("{}: field '{}{}' has the wrong type ({})", source, prefix, key,
@@ -117,8 +159,12 @@ void update_from_json(TrainConfig& c, const nlohmann::json& j, const std::string
   HM_FIELD(model); HM_FIELD(head); HM_FIELD(pretrained); HM_FIELD(input_size); HM_FIELD(sigma); HM_FIELD(beta);
   HM_FIELD(batch); HM_FIELD(epochs); HM_FIELD(patience); HM_FIELD(lr); HM_FIELD(weight_decay);
   HM_FIELD(max_grad_norm); HM_FIELD(schedule); HM_FIELD(warmup_epochs); HM_FIELD(step_epochs); HM_FIELD(step_gamma);
-  HM_FIELD(heatmap_weight); HM_FIELD(coordinate_weight); HM_FIELD(seed); HM_FIELD(device); HM_FIELD(kernels);
+  HM_FIELD(heatmap_weight); HM_FIELD(coordinate_weight); HM_FIELD(ema_decay); HM_FIELD(seed); HM_FIELD(device); HM_FIELD(kernels);
   HM_FIELD(threads); HM_FIELD(out); HM_FIELD(max_steps);
+  if (j.contains("time_budget") && j.at("time_budget").is_string())  // "45m" as on the command line
+    c.time_budget = parse_duration(j.at("time_budget").get<std::string>(), source + ": field 'time_budget'");
+  else
+    HM_FIELD(time_budget);
 #undef HM_FIELD
   if (j.contains("augment")) {
     const nlohmann::json& a = j.at("augment");

@@ -12,6 +12,7 @@
 
 #include "base/defaults.h"
 #include "data/augment.h"
+#include "data/input_spec.h"
 
 namespace heatmark {
 
@@ -31,7 +32,7 @@ struct TrainConfig {
   std::string model = "hrnet_w18_small";  // hrnet_w18_small, hrnet_w18, hrnet_w32, hrnet_w48
   std::string head = "simple";            // simple, concat, deconv
   std::string pretrained;                 // timm ImageNet weights or a heatmark model file
-  int64_t input_size = defaults::kInputSize;
+  InputSize input_size;                     // width x height, multiples of 32
   double sigma = defaults::kSigma;          // target Gaussian, in heatmap pixels
   double beta = defaults::kSoftArgmaxBeta;  // soft-argmax temperature
 
@@ -47,6 +48,9 @@ struct TrainConfig {
   int64_t step_epochs = 50;   // step schedule: multiply by step_gamma every step_epochs
   double step_gamma = 0.1;
   double heatmap_weight = defaults::kHeatmapWeight, coordinate_weight = defaults::kCoordinateWeight;
+  // Exponential moving average of the weights, which validation scores and
+  // best.safetensors keeps (train/weight_average.h); 0: off.
+  double ema_decay = 0;
   AugmentOptions augment;
 
   // Run
@@ -56,10 +60,18 @@ struct TrainConfig {
   int threads = 0;             // CPU threads (0: all)
   std::string out;             // run folder
   int64_t max_steps = 0;       // stop after this many steps in total (0: no limit), for tests and benchmarks
+  // Wall-clock seconds of training, validation included (0: no budget). With
+  // a budget the LR schedule runs on elapsed time instead of steps, so the
+  // run ends annealed; --epochs and --patience do not end it.
+  double time_budget = 0;
 
   // Throws heatmark::Error naming the first field out of range.
   void validate() const;
 };
+
+// "90", "90s", "45m", "1.5h", "1h30m" -> seconds; throws heatmark::Error
+// naming `what` and the text.
+double parse_duration(const std::string& text, const std::string& what);
 
 nlohmann::json to_json(const TrainConfig& config);
 // Reads the fields present in `json` over `config`; throws heatmark::Error

@@ -26,6 +26,7 @@
 #include "train/split.h"
 #include "train/step.h"
 #include "train/validation.h"
+#include "train/weight_average.h"
 
 namespace heatmark {
 
@@ -66,9 +67,9 @@ namespace {
 // best model scored once more. The members are what the steps share.
 class TrainingRun {
  public:
-  TrainingRun(const TrainConfig& c, bool resume, std::FILE* log)
+  TrainingRun(const TrainConfig& c, bool resume, std::FILE* log, TrainingClock clock)
       : c_(c), log_(log), run_(c.out), last_path_((run_ / "last.safetensors").string()),
-        best_path_((run_ / "best.safetensors").string()) {
+        best_path_((run_ / "best.safetensors").string()), clock_(std::move(clock)), clock_mark_(clock_()) {
     c_.validate();
     if (c_.threads > 0) set_num_threads(c_.threads);
     device_ = cuda::usable_device(Device::parse(c_.device));
@@ -82,18 +83,22 @@ class TrainingRun {
                c_.out, c_.out);
     write_file_atomically((run_ / "config.json").string(), to_json(c_).dump(2) + "\n");
     fmt::print(log_, "model: {} ({} head, {} parameters), input {}x{}, device {}, run folder {}\n", c_.model, c_.head,
-               model_->parameter_count(), c_.input_size, c_.input_size, device_.str(), c_.out);
+               model_->parameter_count(), c_.input_size.width, c_.input_size.height, device_.str(), c_.out);
     prepare_batches();
   }
 
   TrainSummary run() {
-    Progress progress(log_, c_.epochs);
+    Progress progress(log_, budgeted() ? 0 : c_.epochs);
     progress_ = &progress;
     run_start_ = Clock::now();
     start_step_ = state_.step;
-    while (state_.epoch < c_.epochs && !stop_ && !stopped_by_signal()) {
-      if (!train_epoch()) {  // stopped mid-epoch: keep the place for --resume
-        save_checkpoint(last_path_, *model_, *optimizer_, state_, c_);
+    while ((budgeted() || state_.epoch < c_.epochs) && !stop_ && !stopped_by_signal()) {
+      if (!train_epoch()) {
+        if (out_of_time_ && state_.batch > 0) {
+          end_epoch();  // the budget ends the run: the last weights are validated and kept like an epoch's
+        } else {      // stopped mid-epoch: keep the place for --resume
+          save_checkpoint(last_path_, *model_, *optimizer_, state_, c_, averaged());
+        }
         break;
       }
       end_epoch();
@@ -117,6 +122,7 @@ class TrainingRun {
     model_ = make_model(c_, model_config(c_, data_), log_);
     model_->to(device_);
     model_->train();
+    if (c_.ema_decay > 0) average_ = std::make_unique<WeightAverage>(*model_, c_.ema_decay);
     optimizer_ = std::make_unique<Adam>(model_->parameters(),
                                         AdamOptions{.lr = static_cast<float>(c_.lr),
                                                     .weight_decay = static_cast<float>(c_.weight_decay),
@@ -128,13 +134,13 @@ class TrainingRun {
     HM_CHECK(fs::exists(last_path_), "--resume {}: there is no checkpoint {} to continue from", c_.out, last_path_);
     std::string from = last_path_;
     try {
-      load_checkpoint(last_path_, *model_, *optimizer_, state_);
+      load_checkpoint(last_path_, *model_, *optimizer_, state_, averaged());
     } catch (const Error& e) {
       // A damaged latest checkpoint (interrupted disk, bad copy): the one before it.
       from = previous_checkpoint_path(last_path_);
       if (!fs::exists(from)) throw;
       state_ = TrainerState{};
-      load_checkpoint(from, *model_, *optimizer_, state_);
+      load_checkpoint(from, *model_, *optimizer_, state_, averaged());
       // Set the damaged one aside (kept for inspection), so it never becomes the next "previous".
       const std::string damaged = (run_ / "last.damaged.safetensors").string();
       fs::rename(last_path_, damaged);
@@ -142,7 +148,44 @@ class TrainingRun {
                  "cannot resume from {}: {}\nfalling back to the previous checkpoint {} (the damaged one is now {})\n",
                  last_path_, e.what(), from, damaged);
     }
-    fmt::print(log_, "resuming {} at epoch {}, step {}\n", from, state_.epoch + 1, state_.step);
+    if (average_) average_->set_updates(state_.average_updates);
+    fmt::print(log_, "resuming {} at epoch {}, step {}{}\n", from, state_.epoch + 1, state_.step,
+               budgeted() ? fmt::format(", {} of the {} budget spent", format_duration(state_.seconds_spent),
+                                        format_duration(c_.time_budget))
+                          : "");
+  }
+
+  bool budgeted() const { return c_.time_budget > 0; }
+  HRNet* averaged() { return average_ ? &average_->model() : nullptr; }
+  // The model that validation scores and best.safetensors keeps.
+  HRNet& scored_model() { return average_ ? average_->model() : *model_; }
+
+  // Adds the time since the last reading to the run's spent seconds.
+  double mark_time() {
+    const double now = clock_();
+    const double elapsed = now - clock_mark_;
+    state_.seconds_spent += elapsed;
+    clock_mark_ = now;
+    return elapsed;
+  }
+
+  // A step costs what the run's steps have cost on average so far
+  // (validation and checkpoints included, spread over them).
+  double step_estimate() const {
+    return state_.step > 0 ? state_.seconds_spent / static_cast<double>(state_.step) : 0.0;
+  }
+
+  // The budget cannot fit another step and the final validation.
+  bool budget_spent() const {
+    return budgeted() && state_.seconds_spent + step_estimate() + state_.validation_seconds > c_.time_budget;
+  }
+
+  // With a budget: the share of it that will be spent when this step ends,
+  // measured against what is left once the final validation is set aside.
+  double lr_for_step() const {
+    if (!budgeted()) return schedule_.at(state_.step);
+    const double usable = std::max(c_.time_budget - state_.validation_seconds, 1e-9);
+    return schedule_.at_progress(state_.step, (state_.seconds_spent + step_estimate()) / usable);
   }
 
   // The image cache, the batch maker, the LR schedule and the constant
@@ -191,7 +234,15 @@ class TrainingRun {
     for (size_t i : epoch_order(split_.train.size(), c_.seed, static_cast<uint64_t>(state_.epoch)))
       order.push_back(split_.train[i]);
     Loader loader(*maker_, order, c_.batch, state_.batch, static_cast<uint64_t>(state_.epoch), c_.augment.enabled);
-    while (std::optional<Batch> batch = loader.next()) {
+    while (true) {
+      if (budget_spent()) {
+        out_of_time_ = stop_ = true;
+        summary_.stop_reason = fmt::format("the time budget of {} is spent ({} used)", format_duration(c_.time_budget),
+                                           format_duration(state_.seconds_spent));
+        break;
+      }
+      std::optional<Batch> batch = loader.next();
+      if (!batch) break;
       train_step(*batch);
       if (c_.max_steps > 0 && state_.step >= c_.max_steps) {
         stop_ = true;
@@ -210,7 +261,7 @@ class TrainingRun {
   // sums and the progress line. A non-finite loss or gradient stops the run
   // before the weights change; running out of device memory names the fix.
   void train_step(const Batch& batch) {
-    const double lr = schedule_.at(state_.step);
+    const double lr = lr_for_step();
     optimizer_->set_lr(static_cast<float>(lr));
     StepOutput r;
     double loss = 0;
@@ -233,10 +284,15 @@ class TrainingRun {
     } catch (const OutOfMemory& e) {
       fail("step {} (epoch {}): {}. A batch of {} at {}x{} does not fit on {}: lower --batch or --input-size, or "
            "choose a smaller --model. The last good checkpoint is {}",
-           state_.step + 1, state_.epoch + 1, e.what(), batch.samples.size(), c_.input_size, c_.input_size,
+           state_.step + 1, state_.epoch + 1, e.what(), batch.samples.size(), c_.input_size.width, c_.input_size.height,
            device_.str(), last_path_);
     }
     optimizer_->zero_grad();
+    if (average_) {
+      average_->update(*model_);
+      state_.average_updates = average_->updates();
+    }
+    state_.last_lr = lr;
     const double n = static_cast<double>(batch.samples.size());
     state_.epoch_loss += loss * n;
     state_.epoch_heatmap += r.loss.heatmap.item() * n;
@@ -245,11 +301,16 @@ class TrainingRun {
     images_now_ += static_cast<int64_t>(batch.samples.size());
     ++state_.step;
     ++state_.batch;
-    const double elapsed = seconds_since(run_start_), per_step = elapsed / static_cast<double>(state_.step - start_step_);
-    const int64_t remaining = c_.epochs * batches_per_epoch_ - state_.step;
+    mark_time();
+    double left = 0;  // seconds
+    if (budgeted()) {
+      left = std::max(0.0, c_.time_budget - state_.seconds_spent);
+    } else {
+      const double per_step = seconds_since(run_start_) / static_cast<double>(state_.step - start_step_);
+      left = per_step * static_cast<double>(c_.epochs * batches_per_epoch_ - state_.step);
+    }
     progress_->step(state_.epoch, state_.batch - 1, batches_per_epoch_, loss, lr,
-                    static_cast<double>(images_now_) / seconds_since(epoch_start_),
-                    per_step * static_cast<double>(remaining));
+                    static_cast<double>(images_now_) / seconds_since(epoch_start_), left);
   }
 
   // Validation, the epoch's record, the best model when it improved, the
@@ -258,14 +319,15 @@ class TrainingRun {
     EpochRecord record;
     record.epoch = state_.epoch;
     record.step = state_.step;
-    record.lr = schedule_.at(state_.step - 1);
+    record.lr = state_.last_lr;
     const double seen = static_cast<double>(std::max<int64_t>(state_.epoch_images, 1));
     record.train_loss = state_.epoch_loss / seen;
     record.train_heatmap = state_.epoch_heatmap / seen;
     record.train_coordinate = state_.epoch_coordinate / seen;
     Validation v;
+    mark_time();  // the steps' time is theirs; what follows is validation's
     if (!split_.validation.empty()) {
-      v = validate(*model_, *maker_, data_, split_.validation, device_, c_);
+      v = validate(scored_model(), *maker_, data_, split_.validation, device_, c_);
       record.val_loss = v.loss;
       record.val_mre_px = v.metrics.mre_px;
       record.val_mre_mm = v.metrics.mre_mm;
@@ -285,21 +347,24 @@ class TrainingRun {
       state_.best_score = score;
       state_.best_epoch = record.epoch;
       state_.epochs_since_best = 0;
-      save_model(*model_, best_path_, {{"heatmark.epoch", std::to_string(record.epoch + 1)}});
+      save_model(scored_model(), best_path_, {{"heatmark.epoch", std::to_string(record.epoch + 1)}});
       if (!split_.validation.empty())
         write_predictions_csv((run_ / "val_predictions.csv").string(), data_, split_.validation, v.predictions);
     } else {
       ++state_.epochs_since_best;
     }
-    save_checkpoint(last_path_, *model_, *optimizer_, state_, c_);
+    state_.validation_seconds = mark_time();
+    save_checkpoint(last_path_, *model_, *optimizer_, state_, c_, averaged());
     write_metrics_csv((run_ / "metrics.csv").string(), state_.history);
     write_curves_svg((run_ / "curves.svg").string(), state_.history, v.metrics.has_mm());
     progress_->line(fmt::format(
-        "epoch {}/{}: loss {:.5f} (heatmap {:.5f}, coordinate {:.5f}){}{}  [{:.1f} s, {:.1f} img/s]", record.epoch + 1,
-        c_.epochs, record.train_loss, record.train_heatmap, record.train_coordinate,
+        "epoch {}{}: loss {:.5f} (heatmap {:.5f}, coordinate {:.5f}){}{}  [{:.1f} s, {:.1f} img/s]{}", record.epoch + 1,
+        budgeted() ? "" : fmt::format("/{}", c_.epochs), record.train_loss, record.train_heatmap, record.train_coordinate,
         split_.validation.empty() ? "" : fmt::format(", validation {}", metrics_line(v.metrics)), improved ? " *" : "",
-        record.seconds, record.images_per_second));
-    if (c_.patience > 0 && state_.epochs_since_best >= c_.patience) {
+        record.seconds, record.images_per_second,
+        budgeted() ? fmt::format("  {} left", format_duration(std::max(0.0, c_.time_budget - state_.seconds_spent)))
+                   : ""));
+    if (!budgeted() && c_.patience > 0 && state_.epochs_since_best >= c_.patience) {
       summary_.stop_reason = fmt::format("early stopping: no better validation MRE for {} epochs", c_.patience);
       stop_ = true;
     }
@@ -308,11 +373,13 @@ class TrainingRun {
   // Why it stopped, and the best model on the validation set.
   TrainSummary finish() {
     if (summary_.stopped_by_signal && !fs::exists(last_path_))
-      save_checkpoint(last_path_, *model_, *optimizer_, state_, c_);
+      save_checkpoint(last_path_, *model_, *optimizer_, state_, c_, averaged());
     if (summary_.stop_reason.empty())
       summary_.stop_reason = state_.epoch >= c_.epochs ? fmt::format("completed {} epochs", c_.epochs) : "stopped";
     summary_.epochs_run = state_.epoch;
     summary_.steps = state_.step;
+    summary_.seconds_spent = state_.seconds_spent;
+    summary_.last_lr = state_.last_lr;
     summary_.best_epoch = state_.best_epoch;
     if (!split_.validation.empty() && fs::exists(best_path_) && !summary_.stopped_by_signal) {
       std::unique_ptr<HRNet> best = load_model(best_path_);
@@ -336,15 +403,24 @@ class TrainingRun {
   std::unique_ptr<BatchMaker> maker_;
   int64_t batches_per_epoch_ = 0;
   LrSchedule schedule_{};
+  std::unique_ptr<WeightAverage> average_;
   TrainSummary summary_;
   Progress* progress_ = nullptr;
-  bool stop_ = false;
+  bool stop_ = false, out_of_time_ = false;
+  TrainingClock clock_;
+  double clock_mark_;  // the clock's last reading
   Clock::time_point run_start_, epoch_start_;
   int64_t start_step_ = 0, images_now_ = 0;  // images_now_: in this process and epoch, for the speed
 };
 
 }  // namespace
 
-TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log) { return TrainingRun(c, resume, log).run(); }
+TrainingClock steady_training_clock() {
+  return [] { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); };
+}
+
+TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log, TrainingClock clock) {
+  return TrainingRun(c, resume, log, std::move(clock)).run();
+}
 
 }  // namespace heatmark

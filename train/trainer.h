@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdio>
+#include <functional>
 #include <string>
 
 #include "infer/metrics.h"
@@ -20,6 +21,8 @@ struct TrainSummary {
   Metrics best;        // validation metrics of the best epoch
   Metrics constant;    // the best constant predictor on the same validation images
   int64_t best_epoch = -1, epochs_run = 0, steps = 0;
+  double seconds_spent = 0;  // over all sessions of the run (train/checkpoint.h)
+  double last_lr = 0;        // the rate of the last step
   std::string stop_reason;
   int stopped_by_signal = 0;  // SIGINT or SIGTERM when a signal ended the run (train/interrupt.h)
   std::string run_folder;
@@ -31,9 +34,17 @@ struct TrainSummary {
 Dataset load_training_data(const TrainConfig& config);
 Split split_of(const TrainConfig& config, const Dataset& data);
 
+// Seconds from an arbitrary origin. The trainer reads it once when a session
+// starts, once after each step and once after each validation; a time budget
+// is spent by what it measures.
+using TrainingClock = std::function<double()>;
+TrainingClock steady_training_clock();
+
 // Trains as configured, writing into config.out. With `resume`, continues the
 // run in config.out from its last checkpoint (last.safetensors), exactly as
-// if it had not stopped; pass the run's own config (resume_config).
-TrainSummary train(const TrainConfig& config, bool resume, std::FILE* log);
+// if it had not stopped; pass the run's own config (resume_config). With a
+// time budget the run is exact too when `clock` is (tests pass a counter).
+TrainSummary train(const TrainConfig& config, bool resume, std::FILE* log,
+                   TrainingClock clock = steady_training_clock());
 
 }  // namespace heatmark

@@ -41,8 +41,8 @@ Validation validate(HRNet& model, const BatchMaker& maker, const Dataset& d, con
       const Affine back = batch.to_input[b].inverse();
       std::vector<Point> points;
       for (size_t k = 0; k < K; ++k)
-        points.push_back(back.apply({coords[(b * K + k) * 2] * static_cast<double>(c.input_size),
-                                     coords[(b * K + k) * 2 + 1] * static_cast<double>(c.input_size)}));
+        points.push_back(back.apply({coords[(b * K + k) * 2] * static_cast<double>(c.input_size.width),
+                                     coords[(b * K + k) * 2 + 1] * static_cast<double>(c.input_size.height)}));
       v.predictions.push_back(points);
     }
   }

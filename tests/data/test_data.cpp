@@ -183,14 +183,14 @@ TEST_CASE("data: images: box downsampling averages blocks, keeping x -> x / f") 
 // ---- geometry -------------------------------------------------------------------------
 
 TEST_CASE("data: geometry: letterbox, augmentation, heatmap stride and back recover points to 1e-4 px") {
-  const Affine fit = letterbox(640, 800, 256);
+  const Affine fit = letterbox(640, 800, 256, 256);
   CHECK(fit.apply({0, 0}).x == doctest::Approx(25.6));  // 640 * 0.32 = 204.8 wide, centred
   CHECK(fit.apply({640, 800}).y == doctest::Approx(256));
-  const Affine squash = stretch(640, 800, 256);
+  const Affine squash = stretch(640, 800, 256, 256);
   CHECK(squash.apply({640, 0}).x == doctest::Approx(256));
   AugmentOptions options;
   for (uint64_t sample = 0; sample < 20; ++sample) {
-    const Affine to_input = fit.then(draw_augmentation(options, 7, 3, sample, 256).affine);
+    const Affine to_input = fit.then(draw_augmentation(options, 7, 3, sample, 256, 256).affine);
     const Affine back = to_input.inverse();
     for (Point p : {Point{0, 0}, Point{123.456, 654.321}, Point{639.9, 0.1}}) {
       // original -> input -> heatmap (stride 4) -> normalised -> heatmap -> input -> original
@@ -215,7 +215,7 @@ TEST_CASE("data: geometry: dots drawn at landmarks land on the transformed landm
   AugmentOptions options;
   options.rotation_degrees = 30;
   for (uint64_t sample = 0; sample < 5; ++sample) {
-    const Affine map = letterbox(200, 160, 128).then(draw_augmentation(options, 1, 0, sample, 128).affine);
+    const Affine map = letterbox(200, 160, 128, 128).then(draw_augmentation(options, 1, 0, sample, 128, 128).affine);
     std::vector<float> out(128 * 128);
     warp_bilinear(image, map, 128, 128, out.data());
     for (const Point& p : points) {
@@ -239,13 +239,13 @@ TEST_CASE("data: geometry: dots drawn at landmarks land on the transformed landm
 
 TEST_CASE("data: augmentation is seeded, reproducible, different per epoch, and within its ranges") {
   AugmentOptions o;
-  const AugmentDraw a = draw_augmentation(o, 5, 2, 9, 256), b = draw_augmentation(o, 5, 2, 9, 256);
-  const AugmentDraw c = draw_augmentation(o, 5, 3, 9, 256);
+  const AugmentDraw a = draw_augmentation(o, 5, 2, 9, 256, 256), b = draw_augmentation(o, 5, 2, 9, 256, 256);
+  const AugmentDraw c = draw_augmentation(o, 5, 3, 9, 256, 256);
   CHECK(a.affine.a == b.affine.a);
   CHECK(a.gamma == b.gamma);
   CHECK(a.affine.a != c.affine.a);
   for (uint64_t s = 0; s < 200; ++s) {
-    const AugmentDraw d = draw_augmentation(o, 1, 0, s, 256);
+    const AugmentDraw d = draw_augmentation(o, 1, 0, s, 256, 256);
     const double scale = std::hypot(d.affine.a, d.affine.b);
     CHECK(scale >= 0.9 - 1e-12);
     CHECK(scale <= 1.1 + 1e-12);
@@ -253,7 +253,7 @@ TEST_CASE("data: augmentation is seeded, reproducible, different per epoch, and 
     CHECK(d.affine.a > 0);  // no flips by default
   }
   o.enabled = false;
-  const AugmentDraw none = draw_augmentation(o, 1, 0, 0, 256);
+  const AugmentDraw none = draw_augmentation(o, 1, 0, 0, 256, 256);
   CHECK(none.affine.a == 1);
   CHECK(none.affine.c == 0);
   std::vector<float> values{0.2f, 0.7f};

@@ -34,7 +34,7 @@ constexpr double kTimeLimitSeconds = 30;  // each case takes well under a second
 constexpr long kMemoryLimitKiB = 1 << 20;  // 1 GiB: each case needs a small fraction of it
 constexpr size_t kMinimumCases = 30;
 // The case name's prefix, up to the '/': one test case per input format.
-const std::set<std::string> kGroups = {"image", "safetensors", "csv", "isbi", "aariz", "labelme", "config"};
+const std::set<std::string> kGroups = {"image", "safetensors", "csv", "isbi", "aariz", "labelme", "config", "flags"};
 
 struct Case {
   std::string name;
@@ -192,6 +192,7 @@ TEST_CASE("bad inputs: broken ISBI txt annotations") { run_group("isbi"); }
 TEST_CASE("bad inputs: broken Aariz JSON annotations") { run_group("aariz"); }
 TEST_CASE("bad inputs: broken labelme JSON annotations") { run_group("labelme"); }
 TEST_CASE("bad inputs: broken training config files") { run_group("config"); }
+TEST_CASE("bad inputs: bad flag values on the command line") { run_group("flags"); }
 
 // What is valid must still load: the dataset around the config cases, with
 // quoted CSV fields, and a BMP stored top-down (negative height, which

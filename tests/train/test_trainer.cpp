@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "base/error.h"
 #include "hrnet/model_file.h"
+#include "infer/detector.h"
 #include "tensor/safetensors.h"
 #include "tests/support/temp_dir.h"
 #include "train/checkpoint.h"
@@ -128,3 +130,40 @@ TEST_CASE("trainer: a non-finite loss stops the run naming the step, and keeps t
   CHECK(tensors_of(dir / "good/last.safetensors") == before);
 }
 
+
+TEST_CASE("trainer: a non-square input is recorded in the model, and the Detector repeats validation's predictions") {
+  TempDir dir;
+  // Square 64 x 64 images into an input of 64 x 96: letterboxed, with padding above and below.
+  synthesize_dataset({dir / "data", 16, 64, 2, 8});
+  NullLog log;
+  TrainConfig c = tiny_config(dir / "data", dir / "run");
+  c.input_size = InputSize(64, 96);
+  c.epochs = 2;
+  train(c, false, log.file);
+  const std::unique_ptr<HRNet> model = load_model(dir / "run/best.safetensors");
+  CHECK(model->config().input_size == InputSize(64, 96));
+  CHECK(model->config().heatmap_width() == 16);
+  CHECK(model->config().heatmap_height() == 24);
+
+  // val_predictions.csv holds validation's predictions in original pixels; the
+  // Detector, reading only the model file, must find the same points.
+  Detector detector(dir / "run/best.safetensors");
+  std::ifstream csv(dir / "run/val_predictions.csv");
+  std::string line;
+  std::getline(csv, line);  // header
+  int rows = 0;
+  while (std::getline(csv, line)) {
+    std::vector<std::string> cells;
+    std::stringstream fields(line);
+    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+    REQUIRE(cells.size() == 5);
+    const std::vector<Landmark> found = detector.predict(load_image(dir / ("data/" + cells[0])));
+    for (size_t k = 0; k < 2; ++k) {
+      INFO(cells[0], " landmark ", k);
+      CHECK(found[k].x == doctest::Approx(std::stod(cells[1 + 2 * k])).epsilon(1e-3));
+      CHECK(found[k].y == doctest::Approx(std::stod(cells[2 + 2 * k])).epsilon(1e-3));
+    }
+    ++rows;
+  }
+  CHECK(rows == 4);
+}
