@@ -1,6 +1,7 @@
 #include "autograd/ops.h"
 
 #include "autograd/node.h"
+#include "base/error.h"
 #include "tensor/kernels.h"
 
 namespace heatmark {
@@ -151,6 +152,19 @@ Tensor concat_channels(const std::vector<Tensor>& xs) {
 kernels::HeatmapTargets render_gaussian_heatmaps(const Tensor& coords, const Tensor& visibility, int64_t height,
                                                  int64_t width, float sigma) {
   return kernels::render_gaussian_heatmaps(coords, visibility, height, width, sigma);
+}
+
+Tensor crop_patches(const Tensor& images, const Tensor& patches, int64_t out_h, int64_t out_w, float fill) {
+  // No gradient could reach such an input: refused, so that nobody trains through it unknowingly.
+  auto refuse_grad = [](const Tensor& input, const char* role) {
+    HM_CHECK(!(input.defined() && input.requires_grad()),
+             "crop_patches: {} requires grad, but crop_patches has no backward (images and patch maps are data); "
+             "pass {}.detach()",
+             input.label(role), role);
+  };
+  refuse_grad(images, "images");
+  refuse_grad(patches, "patches");
+  return kernels::crop_patches(images, patches, out_h, out_w, fill);
 }
 
 Tensor soft_argmax(const Tensor& heatmaps, float beta) {

@@ -51,6 +51,14 @@ Tensor concat_channels(const std::vector<Tensor>& xs);
 kernels::HeatmapTargets render_gaussian_heatmaps(const Tensor& coords, const Tensor& visibility, int64_t height,
                                                  int64_t width, float sigma);
 
+// Patches sampled from images (B, C, H, W) for a coarse-to-fine refiner:
+// patches (N, 7) has rows [b, a, bb, c, d, e, f], the image index and the
+// affine map from patch pixels to image pixels (formula:
+// tensor/cpu/crop_patches.h) -> (N, C, out_h, out_w). Images and maps are
+// data, so nothing is recorded, and an input that requires grad is refused
+// rather than silently getting no gradient (detach() it first).
+Tensor crop_patches(const Tensor& images, const Tensor& patches, int64_t out_h, int64_t out_w, float fill = 0.0f);
+
 // Heatmaps (N, K, H, W) -> coordinates (N, K, 2) normalised to [0, 1]: the
 // expectation of pixel centres under softmax(beta * heatmap).
 Tensor soft_argmax(const Tensor& heatmaps, float beta = defaults::kSoftArgmaxBeta);

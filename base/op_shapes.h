@@ -64,6 +64,15 @@ struct HeatmapShape {
   int64_t N, K, H, W;
 };
 
+// crop_patches: images (B, C, H, W) and patches (N, kPatchRowSize) -> (N, C, OH, OW).
+// A patch row is [b, a, bb, c, d, e, f]: the image index, then the affine map
+// from patch pixel coordinates to image pixel coordinates (tensor/cpu/crop_patches.h).
+inline constexpr int64_t kPatchRowSize = 7;
+struct CropPatchesShape {
+  int64_t B, C, H, W;
+  int64_t N, OH, OW;
+};
+
 // The optimizers update all parameters in one launch ("multi-tensor"): the
 // host cuts every parameter into chunks of kParamChunk elements and passes a
 // table of them; block b of the kernel updates chunk b. The chunking depends

@@ -10,7 +10,8 @@ namespace heatmark::harness {
 
 std::vector<OpFamily> elementwise_families();  // add, mul, scale, relu, sum, mean, matmul
 std::vector<OpFamily> layer_families();        // conv2d, batch_norm2d, upsampling, concat_channels, conv_transpose2d
-std::vector<OpFamily> landmark_families();     // render_gaussian_heatmaps, soft_argmax, weighted_mse, weighted_l1
+// render_gaussian_heatmaps, crop_patches, soft_argmax, weighted_mse, weighted_l1
+std::vector<OpFamily> landmark_families();
 std::vector<OpFamily> optimizer_families();    // adam, adamw, sgd, gradient_norm
 
 }  // namespace heatmark::harness

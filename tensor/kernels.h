@@ -117,6 +117,15 @@ HeatmapTargets render_gaussian_heatmaps(const Tensor& coords, const Tensor& visi
 Tensor soft_argmax_forward(const Tensor& heatmaps, float beta);
 Tensor soft_argmax_backward(const Tensor& heatmaps, const Tensor& coords, const Tensor& g_coords, float beta);
 
+// ---- patches (formula: tensor/cpu/crop_patches.h) ---------------------------
+// images (B, C, H, W) and patches (N, 7), rows [b, a, bb, c, d, e, f] ->
+// (N, C, out_h, out_w): patch n samples image b bilinearly through the map
+// from patch pixels (x, y) to image pixels x_src = a x + bb y + c,
+// y_src = d x + e y + f (corner-origin), reading `fill` outside the image.
+// A row whose index is not an integer in [0, B), or whose map is not finite,
+// is refused with heatmark::Error naming it. No backward.
+Tensor crop_patches(const Tensor& images, const Tensor& patches, int64_t out_h, int64_t out_w, float fill);
+
 // ---- losses (formulas: tensor/cpu/losses.h); g is the scalar output gradient --
 Tensor weighted_mse_forward(const Tensor& pred, const Tensor& target, const Tensor& weight);
 Tensor weighted_mse_backward(const Tensor& pred, const Tensor& target, const Tensor& weight, const Tensor& g);

@@ -83,7 +83,8 @@ const char* const kTestedOps[] = {"add",    "mul",   "scale", "relu", "sum", "me
                                   "batch_norm2d_train", "batch_norm2d_eval", "upsample_nearest",
                                   "upsample_bilinear", "concat_channels", "conv_transpose2d", "soft_argmax",
                                   "weighted_mse", "weighted_l1"};
-const char* const kForwardOnlyOps[] = {"render_gaussian_heatmaps", "adam", "adamw", "sgd", "gradient_norm"};
+const char* const kForwardOnlyOps[] = {"render_gaussian_heatmaps", "crop_patches", "adam", "adamw", "sgd",
+                                       "gradient_norm"};
 
 OP_TESTS("add")
 OP_TESTS("mul")
@@ -103,6 +104,7 @@ OP_TESTS("soft_argmax")
 OP_TESTS("weighted_mse")
 OP_TESTS("weighted_l1")
 FORWARD_OP_TESTS("render_gaussian_heatmaps")
+FORWARD_OP_TESTS("crop_patches")
 FORWARD_OP_TESTS("adam")
 FORWARD_OP_TESTS("adamw")
 FORWARD_OP_TESTS("sgd")
