@@ -1,5 +1,10 @@
 #include "infer/detector.h"
 
+#include <chrono>
+
+#include "base/error.h"
+#include "infer/refine.h"
+
 #include "autograd/grad_mode.h"
 #include "cuda/info.h"
 #include "hrnet/model_file.h"
@@ -7,10 +12,16 @@
 
 namespace heatmark {
 
-Detector::Detector(const std::string& model_path, Device device, Decoder decoder)
+Detector::Detector(const std::string& model_path, Device device, Decoder decoder, int stages)
     : model_(load_model(model_path)), device_(cuda::usable_device(device)), decoder_(decoder) {
+  HM_CHECK(stages == 1 || stages == 2, "--stages must be 1 or 2, got {}", stages);
   model_->to(device_);
   model_->eval();
+  if (stages == 2) refiner_ = load_refiner(model_path, scale_);
+  if (refiner_) {
+    refiner_->to(device_);
+    refiner_->eval();
+  }
 }
 
 Detector::~Detector() = default;
@@ -24,6 +35,7 @@ std::vector<std::vector<Landmark>> Detector::predict(const std::vector<Image>& i
   const InputSpec input = c.input_spec();
   const int64_t B = static_cast<int64_t>(images.size()), IW = c.input_size.width, IH = c.input_size.height;
   if (B == 0) return {};
+  const auto start = std::chrono::steady_clock::now();
   // Exactly the training pipeline without augmentation (data/preprocess.h).
   Tensor batch = Tensor::empty({B, c.in_channels, IH, IW});
   std::vector<Affine> to_input;
@@ -48,6 +60,28 @@ std::vector<std::vector<Landmark>> Detector::predict(const std::vector<Image>& i
                         p.x, p.y, d.confidence});
     }
   }
+  const auto coarse_done = std::chrono::steady_clock::now();
+  timing_.stage1_seconds += std::chrono::duration<double>(coarse_done - start).count();
+  timing_.images += B;
+  if (!refiner_) return out;
+
+  // Stage 2: every landmark of every image in one batch of patches.
+  std::vector<CachedImage> caches(B);
+  std::vector<RefineInput> inputs(B);
+  for (int64_t b = 0; b < B; ++b) {
+    caches[b] = cache_for_refiner(images[b], to_input[b], scale_);
+    inputs[b].image = &caches[b];
+    inputs[b].to_input = to_input[b];
+    for (const Landmark& l : out[b]) inputs[b].coarse.push_back({l.x, l.y});
+  }
+  const std::vector<std::vector<Decoded>> refined = refine_landmarks(*refiner_, scale_, inputs, device_, decoder_);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t k = 0; k < K; ++k) {
+      out[b][k].x = refined[b][k].point.x;
+      out[b][k].y = refined[b][k].point.y;
+      out[b][k].confidence = refined[b][k].confidence;
+    }
+  timing_.refine_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - coarse_done).count();
   return out;
 }
 

@@ -6,8 +6,10 @@
 //
 // The model file alone is enough: it carries the architecture, the input size
 // and normalisation, and how images were fitted to the input (letterbox or
-// stretch). Positions are in the original image's pixels (corner-origin:
-// the centre of the top-left pixel is (0.5, 0.5)).
+// stretch). A two-stage model file also holds the patch refiner
+// (infer/refine.h), which the detector uses unless asked for stage 1 only.
+// Positions are in the original image's pixels (corner-origin: the centre of
+// the top-left pixel is (0.5, 0.5)).
 #pragma once
 
 #include <memory>
@@ -30,9 +32,10 @@ struct Landmark {
 class Detector {
  public:
   // Loads the model (a model file or a training checkpoint); throws
-  // heatmark::Error naming the file when it is not a usable model.
+  // heatmark::Error naming the file when it is not a usable model. `stages`
+  // 2 refines when the file has a refiner (1: the first stage alone).
   explicit Detector(const std::string& model_path, Device device = Device::cpu(),
-                    Decoder decoder = Decoder::SoftArgmax);
+                    Decoder decoder = Decoder::SoftArgmax, int stages = 2);
   ~Detector();
 
   std::vector<Landmark> predict(const Image& image);
@@ -41,11 +44,22 @@ class Detector {
 
   const HRNetConfig& config() const;
   Device device() const { return device_; }
+  // Whether predictions are refined: the file has a refiner and stages is 2.
+  bool refines() const { return refiner_ != nullptr; }
+
+  // Wall-clock seconds spent so far in each stage, and the images seen.
+  struct Timing {
+    double stage1_seconds = 0, refine_seconds = 0;
+    int64_t images = 0;
+  };
+  const Timing& timing() const { return timing_; }
 
  private:
-  std::unique_ptr<HRNet> model_;
+  std::unique_ptr<HRNet> model_, refiner_;
+  double scale_ = 0;
   Device device_;
   Decoder decoder_;
+  Timing timing_;
 };
 
 }  // namespace heatmark

@@ -20,11 +20,12 @@ namespace {
 struct EvalOptions {
   std::string model, data, format = "auto", images, run, json, device = "cpu", decode = "softargmax";
   int64_t batch = 8;
+  int stages = 2;
   double mm_per_px = 0;
 };
 
 int eval_command(const EvalOptions& o) {
-  Detector detector(o.model, Device::parse(o.device), parse_decoder(o.decode));
+  Detector detector(o.model, Device::parse(o.device), parse_decoder(o.decode), o.stages);
   const HRNetConfig& mc = detector.config();
   // The images: a run's validation split, or a whole dataset.
   TrainConfig tc;
@@ -69,8 +70,9 @@ int eval_command(const EvalOptions& o) {
     }
   }
   const Metrics m = compute_metrics(predictions, samples);
-  fmt::print("{} on {} images of {} (decoder {}):\n{}\n\n{}", o.model, m.images, data.root, o.decode,
-             metrics_line(m), landmark_table(m, data.landmark_names));
+  const int stages = detector.refines() ? 2 : 1;
+  fmt::print("{} on {} images of {} (decoder {}, {}):\n{}\n\n{}", o.model, m.images, data.root, o.decode,
+             stages == 2 ? "both stages" : "stage 1", metrics_line(m), landmark_table(m, data.landmark_names));
   if (!o.json.empty()) {
     nlohmann::json per = nlohmann::json::array();
     for (size_t k = 0; k < m.landmark_mre_px.size(); ++k) {
@@ -78,8 +80,8 @@ int eval_command(const EvalOptions& o) {
       if (m.has_mm()) e["mre_mm"] = m.landmark_mre_mm[k];
       per.push_back(e);
     }
-    nlohmann::json doc = {{"model", o.model}, {"data", data.root}, {"decoder", o.decode}, {"images", m.images},
-                          {"mre_px", m.mre_px}, {"landmarks", per}};
+    nlohmann::json doc = {{"model", o.model}, {"data", data.root}, {"decoder", o.decode}, {"stages", stages},
+                          {"images", m.images}, {"mre_px", m.mre_px}, {"landmarks", per}};
     if (m.has_mm()) {
       doc["mre_mm"] = m.mre_mm;
       doc["sdr_percent"] = {{"2mm", m.sdr[0]}, {"2.5mm", m.sdr[1]}, {"3mm", m.sdr[2]}, {"4mm", m.sdr[3]}};
@@ -107,6 +109,9 @@ Command add_eval(CLI::App& parent) {
       ->check(CLI::IsMember({"softargmax", "argmax", "dark"}))
       ->capture_default_str();
   cmd->add_option("--batch", o->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--stages", o->stages, "2: refine with the model's second stage when it has one; 1: stage 1 alone")
+      ->check(CLI::IsMember({1, 2}))
+      ->capture_default_str();
   return {cmd, [o] { return eval_command(*o); }};
 }
 

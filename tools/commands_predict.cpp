@@ -51,11 +51,12 @@ struct PredictOptions {
   std::string model, out, overlay, device = "cpu", decode = "softargmax";
   std::vector<std::string> inputs;
   int64_t batch = 8;
+  int stages = 2;
   double mm_per_px = 0;
 };
 
 int predict_command(const PredictOptions& o) {
-  Detector detector(o.model, Device::parse(o.device), parse_decoder(o.decode));
+  Detector detector(o.model, Device::parse(o.device), parse_decoder(o.decode), o.stages);
   const std::vector<std::string> files = collect_images(o.inputs);
   if (!o.overlay.empty()) {
     std::error_code created;
@@ -105,6 +106,12 @@ int predict_command(const PredictOptions& o) {
     fmt::print("wrote {} ({} images)\n", o.out, files.size());
   }
   if (!o.overlay.empty()) fmt::print("overlays in {}\n", o.overlay);
+  // Per image, each stage apart: what refinement costs on top of stage 1.
+  const Detector::Timing& t = detector.timing();
+  const double n = static_cast<double>(std::max<int64_t>(t.images, 1));
+  fmt::print("time per image: stage 1 {:.1f} ms{}\n", 1e3 * t.stage1_seconds / n,
+             detector.refines() ? fmt::format(", stage 2 (refinement) {:.1f} ms", 1e3 * t.refine_seconds / n)
+                                : std::string(o.stages == 2 ? " (the model has no refiner)" : " (--stages 1)"));
   return 0;
 }
 
@@ -122,6 +129,9 @@ Command add_predict(CLI::App& parent) {
       ->check(CLI::IsMember({"softargmax", "argmax", "dark"}))
       ->capture_default_str();
   cmd->add_option("--batch", o->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--stages", o->stages, "2: refine with the model's second stage when it has one; 1: stage 1 alone")
+      ->check(CLI::IsMember({1, 2}))
+      ->capture_default_str();
   cmd->add_option("--mm-per-px", o->mm_per_px, "Pixel spacing, to also report millimetres");
   return {cmd, [o] { return predict_command(*o); }};
 }

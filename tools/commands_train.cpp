@@ -29,6 +29,11 @@ struct TrainFlags {
     fields.emplace_back(option, [field](TrainConfig& dst, const TrainConfig& src) { dst.*field = src.*field; });
     return option;
   }
+  CLI::Option* add_flag(CLI::App* cmd, const std::string& name, bool TrainConfig::*field, const std::string& help) {
+    CLI::Option* option = cmd->add_flag(name, parsed.*field, help);
+    fields.emplace_back(option, [field](TrainConfig& dst, const TrainConfig& src) { dst.*field = src.*field; });
+    return option;
+  }
   template <typename T>
   void add_augment(CLI::App* cmd, const std::string& name, T AugmentOptions::*field, const std::string& help) {
     CLI::Option* option = cmd->add_option(name, parsed.augment.*field, help)->capture_default_str();
@@ -74,6 +79,7 @@ int train_command(const TrainFlags& flags) {
   fmt::print("\n{}\n", s.stop_reason);
   if (s.stopped_by_signal) return 128 + s.stopped_by_signal;  // the shell's convention for a signal
   if (s.best_epoch >= 0 && s.best.images > 0) {
+    if (s.stage1.images > 0) fmt::print("stage 1 alone: validation {}\n", metrics_line(s.stage1));
     fmt::print("best epoch {}: validation {}\n", s.best_epoch + 1, metrics_line(s.best));
     fmt::print("constant predictor (mean training position): {}\n", metrics_line(s.constant));
     fmt::print("the model's error is {:.1f}% of the constant predictor's\n",
@@ -142,6 +148,15 @@ Command add_train(CLI::App& parent) {
          "Train for this much wall-clock time, validation included (45m, 1h30m, 90s); the LR schedule is planned "
          "on it")
       ->transform(duration_to_seconds());
+  f->add_flag(cmd, "--refine", &TrainConfig::refine, "Train the patch refiner (stage 2) after stage 1, in the same run");
+  f->add(cmd, "--refine-from", &TrainConfig::refine_from,
+         "Train only the patch refiner, on this stage-1 model file; the run's best model holds both stages");
+  f->add(cmd, "--refine-model", &TrainConfig::refine_model, "The refiner's layout (an HRNet preset)");
+  f->add(cmd, "--refine-size", &TrainConfig::refine_size, "Refiner patch side in pixels (a multiple of 32)");
+  f->add(cmd, "--refine-scale", &TrainConfig::refine_scale,
+         "Refiner patch pixels per stage-1 input pixel (0: the training images' own resolution)");
+  f->add(cmd, "--refine-share", &TrainConfig::refine_share, "With --refine and --time-budget: stage 2's share");
+  f->add(cmd, "--refine-epochs", &TrainConfig::refine_epochs, "Stage 2's epochs without a time budget");
   f->add(cmd, "--ema", &TrainConfig::ema_decay,
          "Decay of the weight average that validation scores and best keeps (0: off; e.g. 0.998)");
   return {cmd, [f] { return train_command(*f); }};

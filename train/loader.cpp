@@ -56,7 +56,7 @@ Batch BatchMaker::make(const std::vector<size_t>& samples, uint64_t epoch, bool 
   return batch;
 }
 
-Loader::Loader(const BatchMaker& maker, std::vector<size_t> order, int64_t batch, int64_t first_batch, uint64_t epoch,
+Loader::Loader(const BatchSource& maker, std::vector<size_t> order, int64_t batch, int64_t first_batch, uint64_t epoch,
                bool augment, size_t depth)
     : maker_(maker),
       order_(std::move(order)),

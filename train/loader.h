@@ -42,6 +42,7 @@ class ImageCache {
 struct Batch {
   Tensor images;                 // (B, C, H, W) normalised, on the CPU
   Tensor coords;                 // (B, K, 2) landmarks in input pixels
+  Tensor visibility;             // (B, K) which landmarks train; undefined: all
   std::vector<size_t> samples;   // dataset indices
   std::vector<Affine> to_input;  // original image pixels -> input pixels, per image
 };
@@ -51,12 +52,21 @@ struct Batch {
 // tensor ('images' or 'landmarks'), the image file, the step and the epoch.
 void check_batch_finite(const Batch& batch, const Dataset& dataset, int64_t step, int64_t epoch);
 
-class BatchMaker {
+// What the Loader runs: turns sample indices into a batch. BatchMaker makes
+// whole-image batches for stage 1, PatchMaker (train/patches.h) patches for
+// the refiner.
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  // The batch of `samples`; augmented with the draws of `epoch` when `augment`.
+  virtual Batch make(const std::vector<size_t>& samples, uint64_t epoch, bool augment) const = 0;
+};
+
+class BatchMaker : public BatchSource {
  public:
   BatchMaker(const Dataset& dataset, const ImageCache& cache, const InputSpec& input, const AugmentOptions& augment,
              uint64_t seed);
-  // The batch of `samples`; augmented with the draws of `epoch` when `augment`.
-  Batch make(const std::vector<size_t>& samples, uint64_t epoch, bool augment) const;
+  Batch make(const std::vector<size_t>& samples, uint64_t epoch, bool augment) const override;
 
  private:
   const Dataset& dataset_;
@@ -70,7 +80,7 @@ class BatchMaker {
 // cut into groups of `batch` (the last may be smaller).
 class Loader {
  public:
-  Loader(const BatchMaker& maker, std::vector<size_t> order, int64_t batch, int64_t first_batch, uint64_t epoch,
+  Loader(const BatchSource& maker, std::vector<size_t> order, int64_t batch, int64_t first_batch, uint64_t epoch,
          bool augment, size_t depth = 3);
   ~Loader();  // stops the thread, even mid-epoch
   Loader(const Loader&) = delete;
@@ -82,7 +92,7 @@ class Loader {
  private:
   void run();
 
-  const BatchMaker& maker_;
+  const BatchSource& maker_;
   std::vector<size_t> order_;
   int64_t batch_, next_batch_;
   uint64_t epoch_;

@@ -24,6 +24,16 @@ HRNetConfig model_config(const TrainConfig& c, const Dataset& d) {
   return m;
 }
 
+HRNetConfig refiner_config(const TrainConfig& c, const Dataset& d) {
+  HRNetConfig m = hrnet_preset(c.refine_model);
+  m.num_landmarks = static_cast<int64_t>(d.landmark_names.size());
+  m.landmark_names = d.landmark_names;
+  m.input_size = c.refine_size;
+  m.soft_argmax_beta = static_cast<float>(c.beta);
+  m.target_sigma = static_cast<float>(c.sigma);
+  return m;
+}
+
 // Starts from pretrained weights: timm's ImageNet HRNet (RGB input, the
 // backbone only) or a heatmark model file of the same architecture.
 std::unique_ptr<HRNet> make_model(const TrainConfig& c, HRNetConfig config, std::FILE* log) {

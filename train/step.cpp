@@ -6,7 +6,8 @@
 
 namespace heatmark {
 
-StepOutput forward_and_loss(HRNet& model, const Tensor& images, const Tensor& landmarks, const LossSettings& s) {
+StepOutput forward_and_loss(HRNet& model, const Tensor& images, const Tensor& landmarks, const LossSettings& s,
+                            const Tensor& visibility) {
   const Tensor heatmaps = model.forward(images);
   const int64_t B = heatmaps.size(0), K = heatmaps.size(1), H = heatmaps.size(2), W = heatmaps.size(3);
   const int64_t in_w = s.input_size.width, in_h = s.input_size.height;
@@ -14,7 +15,8 @@ StepOutput forward_and_loss(HRNet& model, const Tensor& images, const Tensor& la
   const float to_heatmap = static_cast<float>(W) / static_cast<float>(in_w);  // the same on both axes
   // The targets and the true coordinates are constants: landmarks needs no gradient.
   const kernels::HeatmapTargets targets = render_gaussian_heatmaps(
-      scale(landmarks, to_heatmap), Tensor::ones({B, K}, images.device()), H, W, static_cast<float>(s.sigma));
+      scale(landmarks, to_heatmap), visibility.defined() ? visibility : Tensor::ones({B, K}, images.device()), H, W,
+      static_cast<float>(s.sigma));
   // Soft-argmax gives x / width and y / height: the truth in the same units.
   std::vector<float> per_axis(B * K * 2);
   for (int64_t i = 0; i < B * K; ++i) {

@@ -24,8 +24,10 @@ struct StepOutput {
   Tensor coords;  // (B, K, 2) predictions, x / width and y / height of the input
 };
 
-// images (B, C, S, S) and landmarks (B, K, 2) in input pixels, both on the
-// model's device. Records the graph in grad mode.
-StepOutput forward_and_loss(HRNet& model, const Tensor& images, const Tensor& landmarks, const LossSettings& s);
+// images (B, C, H, W) and landmarks (B, K, 2) in input pixels, on the
+// model's device, with `visibility` (B, K) saying which landmarks count
+// (undefined: all). Records the graph in grad mode.
+StepOutput forward_and_loss(HRNet& model, const Tensor& images, const Tensor& landmarks, const LossSettings& s,
+                            const Tensor& visibility = Tensor());
 
 }  // namespace heatmark

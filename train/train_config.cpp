@@ -38,6 +38,14 @@ void TrainConfig::validate() const {
            ema_decay);
   HM_CHECK(time_budget == 0 || schedule != "step",
            "train: the step schedule counts epochs; with a time budget use the cosine or constant schedule");
+  HM_CHECK(!(refine && !refine_from.empty()), "train: give --refine (both stages) or --refine-from (stage 2 alone), "
+           "not both");
+  HM_CHECK(refine_size >= 32 && refine_size <= 1024 && refine_size % 32 == 0,
+           "train: refine_size must be a multiple of 32 in [32, 1024], got {}", refine_size);
+  HM_CHECK(refine_scale == 0 || (refine_scale > 0 && refine_scale <= 64),
+           "train: refine_scale must be 0 (the images' resolution) or in (0, 64], got {}", refine_scale);
+  HM_CHECK(refine_share > 0 && refine_share < 1, "train: refine_share must be in (0, 1), got {}", refine_share);
+  HM_CHECK(refine_epochs >= 1, "train: refine_epochs must be at least 1, got {}", refine_epochs);
   HM_CHECK(time_budget >= 0 && time_budget <= 366.0 * 24 * 3600,
            "train: time_budget must be in [0, 1 year] seconds, got {}", time_budget);
 }
@@ -114,6 +122,13 @@ nlohmann::json to_json(const TrainConfig& c) {
             {"contrast", a.contrast},
             {"gamma", a.gamma},
             {"noise", a.noise}}},
+          {"refine", c.refine},
+          {"refine_from", c.refine_from},
+          {"refine_model", c.refine_model},
+          {"refine_size", c.refine_size},
+          {"refine_scale", c.refine_scale},
+          {"refine_share", c.refine_share},
+          {"refine_epochs", c.refine_epochs},
           {"seed", c.seed},
           {"device", c.device},
           {"kernels", c.kernels},
@@ -160,7 +175,8 @@ void update_from_json(TrainConfig& c, const nlohmann::json& j, const std::string
   HM_FIELD(batch); HM_FIELD(epochs); HM_FIELD(patience); HM_FIELD(lr); HM_FIELD(weight_decay);
   HM_FIELD(max_grad_norm); HM_FIELD(schedule); HM_FIELD(warmup_epochs); HM_FIELD(step_epochs); HM_FIELD(step_gamma);
   HM_FIELD(heatmap_weight); HM_FIELD(coordinate_weight); HM_FIELD(ema_decay); HM_FIELD(seed); HM_FIELD(device); HM_FIELD(kernels);
-  HM_FIELD(threads); HM_FIELD(out); HM_FIELD(max_steps);
+  HM_FIELD(threads); HM_FIELD(out); HM_FIELD(max_steps); HM_FIELD(refine); HM_FIELD(refine_from);
+  HM_FIELD(refine_model); HM_FIELD(refine_size); HM_FIELD(refine_scale); HM_FIELD(refine_share); HM_FIELD(refine_epochs);
   if (j.contains("time_budget") && j.at("time_budget").is_string())  // "45m" as on the command line
     c.time_budget = parse_duration(j.at("time_budget").get<std::string>(), source + ": field 'time_budget'");
   else
@@ -206,7 +222,7 @@ TrainConfig resume_config(const std::string& folder) {
 }
 
 void make_input_paths_absolute(TrainConfig& c) {
-  for (std::string* path : {&c.data, &c.images, &c.train_list, &c.val_list, &c.pretrained})
+  for (std::string* path : {&c.data, &c.images, &c.train_list, &c.val_list, &c.pretrained, &c.refine_from})
     if (!path->empty()) *path = std::filesystem::absolute(*path).lexically_normal().string();
 }
 

@@ -53,6 +53,17 @@ struct TrainConfig {
   double ema_decay = 0;
   AugmentOptions augment;
 
+  // Stage 2, the patch refiner (infer/refine.h)
+  bool refine = false;             // train it after stage 1, in the same run
+  std::string refine_from;         // or train only it, on this stage-1 model file
+  std::string refine_model = "hrnet_w18_small";
+  int64_t refine_size = 64;        // patch side, a multiple of 32
+  // Patch pixels per stage-1 input pixel; 0: the training images' own
+  // resolution (the first training image's, the same for all as stage 1 sees them).
+  double refine_scale = 0;
+  double refine_share = 0.25;      // of --time-budget, for stage 2 (with --refine)
+  int64_t refine_epochs = 60;      // without a time budget
+
   // Run
   uint64_t seed = 0;
   std::string device = "cpu";  // cpu, cuda[:N], emu

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <map>
+#include <numeric>
 #include <optional>
 
 #include <fmt/format.h>
@@ -27,6 +29,8 @@
 #include "train/step.h"
 #include "train/validation.h"
 #include "train/weight_average.h"
+#include "train/patches.h"
+#include "infer/refine.h"
 
 namespace heatmark {
 
@@ -119,7 +123,17 @@ class TrainingRun {
     std::error_code created;
     fs::create_directories(run_, created);
     HM_CHECK(!created, "cannot create the run folder {}: {}", c_.out, created.message());
-    model_ = make_model(c_, model_config(c_, data_), log_);
+    if (refining()) {
+      stage1_ = load_model(c_.refine_from);
+      HM_CHECK(stage1_->config().num_landmarks == static_cast<int64_t>(data_.landmark_names.size()),
+               "--refine-from {}: the model finds {} landmarks but the data has {}", c_.refine_from,
+               stage1_->config().num_landmarks, data_.landmark_names.size());
+      stage1_->to(device_);
+      stage1_->eval();
+      model_ = std::make_unique<HRNet>(refiner_config(c_, data_), c_.seed);
+    } else {
+      model_ = make_model(c_, model_config(c_, data_), log_);
+    }
     model_->to(device_);
     model_->train();
     if (c_.ema_decay > 0) average_ = std::make_unique<WeightAverage>(*model_, c_.ema_decay);
@@ -156,6 +170,10 @@ class TrainingRun {
   }
 
   bool budgeted() const { return c_.time_budget > 0; }
+  // Stage 2 alone, on a stage-1 model (--refine-from, or the second half of --refine).
+  bool refining() const { return !c_.refine_from.empty(); }
+  // The budget of this stage: with --refine, stage 1 leaves refine_share of it to stage 2.
+  double budget() const { return c_.refine ? c_.time_budget * (1 - c_.refine_share) : c_.time_budget; }
   HRNet* averaged() { return average_ ? &average_->model() : nullptr; }
   // The model that validation scores and best.safetensors keeps.
   HRNet& scored_model() { return average_ ? average_->model() : *model_; }
@@ -177,25 +195,28 @@ class TrainingRun {
 
   // The budget cannot fit another step and the final validation.
   bool budget_spent() const {
-    return budgeted() && state_.seconds_spent + step_estimate() + state_.validation_seconds > c_.time_budget;
+    return budgeted() && state_.seconds_spent + step_estimate() + state_.validation_seconds > budget();
   }
 
   // With a budget: the share of it that will be spent when this step ends,
   // measured against what is left once the final validation is set aside.
   double lr_for_step() const {
     if (!budgeted()) return schedule_.at(state_.step);
-    const double usable = std::max(c_.time_budget - state_.validation_seconds, 1e-9);
+    const double usable = std::max(budget() - state_.validation_seconds, 1e-9);
     return schedule_.at_progress(state_.step, (state_.seconds_spent + step_estimate()) / usable);
   }
 
   // The image cache, the batch maker, the LR schedule and the constant
   // predictor's score (the yardstick printed at the end).
   void prepare_batches() {
-    const InputSpec input = model_->config().input_spec();
+    // Whole images for stage 1: the model trained here, or the one refined.
+    const InputSpec input = (refining() ? *stage1_ : *model_).config().input_spec();
     std::vector<size_t> all = split_.train;
     all.insert(all.end(), split_.validation.begin(), split_.validation.end());
     cache_ = std::make_unique<ImageCache>(data_, all, input);
     maker_ = std::make_unique<BatchMaker>(data_, *cache_, input, c_.augment, c_.seed);
+    source_ = maker_.get();
+    if (refining()) prepare_patches(all);
 
     const int64_t n_train = static_cast<int64_t>(split_.train.size());
     batches_per_epoch_ = (n_train + c_.batch - 1) / c_.batch;
@@ -212,6 +233,66 @@ class TrainingRun {
       summary_.constant = compute_metrics(constant_predictions(samples_of(data_, split_.train), sizes(split_.train),
                                                                split_.validation.size(), sizes(split_.validation)),
                                           samples_of(data_, split_.validation));
+  }
+
+  // Stage 2's batches: stage 1's estimates on the validation images (what
+  // validation refines, and whose errors the patch offsets imitate), the
+  // patch scale, and the refiner's image caches.
+  void prepare_patches(const std::vector<size_t>& all) {
+    const std::vector<size_t>& judged = split_.validation.empty() ? split_.train : split_.validation;
+    stage1_estimates_ = validate(*stage1_, *maker_, data_, judged, device_, c_).predictions;
+    stage1_->eval();  // validate() leaves a model in training mode
+    const InputSpec input = stage1_->config().input_spec();
+    const CachedImage& first = cache_->at(split_.train.front());
+    const double w = static_cast<double>(first.original_width), h = static_cast<double>(first.original_height);
+    const double W = static_cast<double>(input.size.width), H = static_cast<double>(input.size.height);
+    const Affine first_map = input.stretch ? stretch(w, h, W, H) : letterbox(w, h, W, H);
+    // 0: one patch pixel per original pixel of the first training image.
+    refine_scale_ = c_.refine_scale > 0 ? c_.refine_scale : 1.0 / first_map.a;
+    refine_images_ = cache_refine_images(data_, all, input, refine_scale_);
+
+    // Offsets like stage 1's errors: per landmark, the RMS error per axis in stage-1 input pixels.
+    const size_t K = data_.landmark_names.size();
+    PatchOptions o;
+    o.size = c_.refine_size;
+    o.scale = refine_scale_;
+    o.mean = model_->config().input_mean[0];
+    o.std = model_->config().input_std[0];
+    o.offset_std.assign(K, 0.0);
+    for (size_t i = 0; i < judged.size(); ++i) {
+      const Affine& to_input = refine_images_.to_input[refine_images_.slot[judged[i]]];
+      for (size_t k = 0; k < K; ++k) {
+        const Point p = to_input.apply(stage1_estimates_[i][k]), t = to_input.apply(data_.samples[judged[i]].landmarks[k]);
+        o.offset_std[k] += ((p.x - t.x) * (p.x - t.x) + (p.y - t.y) * (p.y - t.y)) / 2;
+      }
+    }
+    for (double& sd : o.offset_std) sd = std::max(0.5, std::sqrt(sd / static_cast<double>(judged.size())));
+    patches_ = std::make_unique<PatchMaker>(data_, refine_images_, o, c_.augment, c_.seed);
+    source_ = patches_.get();
+    const Metrics stage1 = compute_metrics(stage1_estimates_, samples_of(data_, judged));
+    summary_.stage1 = stage1;
+    fmt::print(log_,
+               "refiner: stage 1 from {} ({} on the {} images), patches of {} px at {:.3g}x its input resolution, "
+               "offsets of {:.2f} input px RMS per axis on average\n",
+               c_.refine_from, metrics_line(stage1), split_.validation.empty() ? "training" : "validation",
+               c_.refine_size, refine_scale_,
+               std::accumulate(o.offset_std.begin(), o.offset_std.end(), 0.0) / static_cast<double>(K));
+  }
+
+  // Validation of the model being trained: stage 1 alone, or stage 1's
+  // estimates refined by it.
+  Validation validate_now(HRNet& model) {
+    if (!refining()) return validate(model, *maker_, data_, split_.validation, device_, c_);
+    return validate_refined(model, refine_scale_, refine_images_, stage1_estimates_, data_, split_.validation,
+                            device_);
+  }
+
+  void save_best(HRNet& model, int64_t epoch) {
+    const std::map<std::string, std::string> extra{{"heatmark.epoch", std::to_string(epoch + 1)}};
+    if (refining())
+      save_model(*stage1_, best_path_, extra, RefinerModel{&model, refine_scale_});
+    else
+      save_model(model, best_path_, extra);
   }
 
   // SIGINT/SIGTERM (train/interrupt.h): checked after every step and before each epoch.
@@ -233,11 +314,11 @@ class TrainingRun {
     std::vector<size_t> order;
     for (size_t i : epoch_order(split_.train.size(), c_.seed, static_cast<uint64_t>(state_.epoch)))
       order.push_back(split_.train[i]);
-    Loader loader(*maker_, order, c_.batch, state_.batch, static_cast<uint64_t>(state_.epoch), c_.augment.enabled);
+    Loader loader(*source_, order, c_.batch, state_.batch, static_cast<uint64_t>(state_.epoch), c_.augment.enabled);
     while (true) {
       if (budget_spent()) {
         out_of_time_ = stop_ = true;
-        summary_.stop_reason = fmt::format("the time budget of {} is spent ({} used)", format_duration(c_.time_budget),
+        summary_.stop_reason = fmt::format("the time budget of {} is spent ({} used)", format_duration(budget()),
                                            format_duration(state_.seconds_spent));
         break;
       }
@@ -304,7 +385,7 @@ class TrainingRun {
     mark_time();
     double left = 0;  // seconds
     if (budgeted()) {
-      left = std::max(0.0, c_.time_budget - state_.seconds_spent);
+      left = std::max(0.0, budget() - state_.seconds_spent);
     } else {
       const double per_step = seconds_since(run_start_) / static_cast<double>(state_.step - start_step_);
       left = per_step * static_cast<double>(c_.epochs * batches_per_epoch_ - state_.step);
@@ -327,7 +408,7 @@ class TrainingRun {
     Validation v;
     mark_time();  // the steps' time is theirs; what follows is validation's
     if (!split_.validation.empty()) {
-      v = validate(scored_model(), *maker_, data_, split_.validation, device_, c_);
+      v = validate_now(scored_model());
       record.val_loss = v.loss;
       record.val_mre_px = v.metrics.mre_px;
       record.val_mre_mm = v.metrics.mre_mm;
@@ -347,7 +428,7 @@ class TrainingRun {
       state_.best_score = score;
       state_.best_epoch = record.epoch;
       state_.epochs_since_best = 0;
-      save_model(scored_model(), best_path_, {{"heatmark.epoch", std::to_string(record.epoch + 1)}});
+      save_best(scored_model(), record.epoch);
       if (!split_.validation.empty())
         write_predictions_csv((run_ / "val_predictions.csv").string(), data_, split_.validation, v.predictions);
     } else {
@@ -362,7 +443,7 @@ class TrainingRun {
         budgeted() ? "" : fmt::format("/{}", c_.epochs), record.train_loss, record.train_heatmap, record.train_coordinate,
         split_.validation.empty() ? "" : fmt::format(", validation {}", metrics_line(v.metrics)), improved ? " *" : "",
         record.seconds, record.images_per_second,
-        budgeted() ? fmt::format("  {} left", format_duration(std::max(0.0, c_.time_budget - state_.seconds_spent)))
+        budgeted() ? fmt::format("  {} left", format_duration(std::max(0.0, budget() - state_.seconds_spent)))
                    : ""));
     if (!budgeted() && c_.patience > 0 && state_.epochs_since_best >= c_.patience) {
       summary_.stop_reason = fmt::format("early stopping: no better validation MRE for {} epochs", c_.patience);
@@ -382,9 +463,11 @@ class TrainingRun {
     summary_.last_lr = state_.last_lr;
     summary_.best_epoch = state_.best_epoch;
     if (!split_.validation.empty() && fs::exists(best_path_) && !summary_.stopped_by_signal) {
-      std::unique_ptr<HRNet> best = load_model(best_path_);
+      double scale = 0;
+      std::unique_ptr<HRNet> best = refining() ? load_refiner(best_path_, scale) : load_model(best_path_);
       best->to(device_);
-      summary_.best = validate(*best, *maker_, data_, split_.validation, device_, c_).metrics;
+      best->eval();
+      summary_.best = validate_now(*best).metrics;
     }
     return summary_;
   }
@@ -401,6 +484,13 @@ class TrainingRun {
   TrainerState state_;
   std::unique_ptr<ImageCache> cache_;
   std::unique_ptr<BatchMaker> maker_;
+  const BatchSource* source_ = nullptr;  // maker_, or patches_ when refining
+  // Refining: the stage-1 model, its estimates on the validation images, the patches.
+  std::unique_ptr<HRNet> stage1_;
+  std::vector<std::vector<Point>> stage1_estimates_;
+  double refine_scale_ = 0;
+  RefineImages refine_images_;
+  std::unique_ptr<PatchMaker> patches_;
   int64_t batches_per_epoch_ = 0;
   LrSchedule schedule_{};
   std::unique_ptr<WeightAverage> average_;
@@ -420,7 +510,29 @@ TrainingClock steady_training_clock() {
 }
 
 TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log, TrainingClock clock) {
-  return TrainingRun(c, resume, log, std::move(clock)).run();
+  TrainSummary first = TrainingRun(c, resume, log, clock).run();
+  if (!c.refine || first.stopped_by_signal || first.best_epoch < 0) return first;
+
+  // Stage 2 in the same run: its own run folder (refine/) on stage 1's best
+  // model, with what is left of the budget; its best model holds both stages
+  // and becomes the run's best.safetensors.
+  TrainConfig second = c;
+  second.refine = false;
+  second.refine_from = (fs::path(c.out) / "best.safetensors").string();
+  second.out = (fs::path(c.out) / "refine").string();
+  second.epochs = c.refine_epochs;
+  if (c.time_budget > 0) second.time_budget = std::max(1.0, c.time_budget - first.seconds_spent);
+  const bool resume_second = resume && fs::exists(fs::path(second.out) / "last.safetensors");
+  fmt::print(log, "\n{}; stage 2 (the patch refiner) in {}{}\n", first.stop_reason, second.out,
+             second.time_budget > 0 ? fmt::format(" for the remaining {}", format_duration(second.time_budget)) : "");
+  TrainSummary refined = TrainingRun(second, resume_second, log, clock).run();
+  if (!refined.stopped_by_signal && refined.best_epoch >= 0)
+    write_file_atomically(second.refine_from, read_file((fs::path(second.out) / "best.safetensors").string()));
+  refined.stage1 = first.best;
+  refined.stage1_stop_reason = first.stop_reason;
+  refined.seconds_spent += first.seconds_spent;
+  refined.run_folder = c.out;
+  return refined;
 }
 
 }  // namespace heatmark

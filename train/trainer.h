@@ -20,6 +20,8 @@ namespace heatmark {
 struct TrainSummary {
   Metrics best;        // validation metrics of the best epoch
   Metrics constant;    // the best constant predictor on the same validation images
+  Metrics stage1;      // when stage 2 was trained: stage 1 alone on the same images
+  std::string stage1_stop_reason;
   int64_t best_epoch = -1, epochs_run = 0, steps = 0;
   double seconds_spent = 0;  // over all sessions of the run (train/checkpoint.h)
   double last_lr = 0;        // the rate of the last step

@@ -6,6 +6,8 @@
 #include <filesystem>
 
 #include "autograd/grad_mode.h"
+#include "base/error.h"
+#include "infer/refine.h"
 #include "tensor/atomic_file.h"
 
 namespace heatmark {
@@ -19,8 +21,10 @@ std::vector<const Sample*> samples_of(const Dataset& d, const std::vector<size_t
 }
 
 StepOutput run_batch(HRNet& model, const Batch& batch, Device device, const TrainConfig& c) {
+  const InputSize input = model.config().input_size;  // the refiner's patches or stage 1's input
   return forward_and_loss(model, batch.images.to(device), batch.coords.to(device),
-                          LossSettings{c.input_size, c.sigma, c.beta, c.heatmap_weight, c.coordinate_weight});
+                          LossSettings{input, c.sigma, c.beta, c.heatmap_weight, c.coordinate_weight},
+                          batch.visibility.defined() ? batch.visibility.to(device) : Tensor());
 }
 
 Validation validate(HRNet& model, const BatchMaker& maker, const Dataset& d, const std::vector<size_t>& indices,
@@ -48,6 +52,30 @@ Validation validate(HRNet& model, const BatchMaker& maker, const Dataset& d, con
   }
   model.train();
   v.loss = loss_sum / static_cast<double>(std::max<size_t>(indices.size(), 1));
+  v.metrics = compute_metrics(v.predictions, samples_of(d, indices));
+  return v;
+}
+
+Validation validate_refined(HRNet& refiner, double scale, const RefineImages& images,
+                            const std::vector<std::vector<Point>>& coarse, const Dataset& d,
+                            const std::vector<size_t>& indices, Device device) {
+  HM_CHECK(coarse.size() == indices.size(), "validation: {} coarse estimates for {} images", coarse.size(),
+           indices.size());
+  std::vector<RefineInput> inputs;
+  for (size_t i = 0; i < indices.size(); ++i) {
+    const int64_t slot = images.slot.at(indices[i]);
+    inputs.push_back({&images.images.at(slot), images.to_input[slot], coarse[i]});
+  }
+  const bool training = refiner.is_training();
+  refiner.eval();
+  const std::vector<std::vector<Decoded>> refined = refine_landmarks(refiner, scale, inputs, device);
+  if (training) refiner.train();
+  Validation v;
+  for (const std::vector<Decoded>& image : refined) {
+    std::vector<Point> points;
+    for (const Decoded& p : image) points.push_back(p.point);
+    v.predictions.push_back(points);
+  }
   v.metrics = compute_metrics(v.predictions, samples_of(d, indices));
   return v;
 }

@@ -9,6 +9,7 @@
 #include "hrnet/hrnet.h"
 #include "infer/metrics.h"
 #include "train/loader.h"
+#include "train/patches.h"
 #include "train/step.h"
 #include "train/train_config.h"
 
@@ -28,6 +29,13 @@ struct Validation {
 // Runs in eval mode under NoGrad, and leaves the model in training mode.
 Validation validate(HRNet& model, const BatchMaker& maker, const Dataset& d, const std::vector<size_t>& indices,
                     Device device, const TrainConfig& c);
+
+// Stage 2 on the images `indices`: refines `coarse` (stage 1's estimates,
+// original pixels, one row per index) with `refiner` and scores the result.
+// Runs in eval mode under NoGrad and restores the refiner's mode; no loss.
+Validation validate_refined(HRNet& refiner, double scale, const RefineImages& images,
+                            const std::vector<std::vector<Point>>& coarse, const Dataset& d,
+                            const std::vector<size_t>& indices, Device device);
 
 // val_predictions.csv: one row per validation image, in original pixels.
 void write_predictions_csv(const std::string& path, const Dataset& d, const std::vector<size_t>& indices,

@@ -16,7 +16,7 @@
 
 using namespace heatmark;
 
-TEST_CASE("input_size: one number is a square, WxH is width then height") {
+TEST_CASE("input size: one number is a square, WxH is width then height") {
   CHECK(parse_input_size("256") == InputSize(256, 256));
   CHECK(parse_input_size("256x320") == InputSize(256, 320));
   CHECK(parse_input_size("256X320").height == 320);
@@ -27,7 +27,7 @@ TEST_CASE("input_size: one number is a square, WxH is width then height") {
                                                                    "height like 256x320, got '{}'", bad));
 }
 
-TEST_CASE("input_size: JSON holds a number for a square and \"WxH\" otherwise, and reads both") {
+TEST_CASE("input size: JSON holds a number for a square and \"WxH\" otherwise, and reads both") {
   CHECK(nlohmann::json(InputSize(256)).dump() == "256");
   CHECK(nlohmann::json(InputSize(256, 320)).dump() == "\"256x320\"");
   CHECK(nlohmann::json(320).get<InputSize>() == InputSize(320, 320));
@@ -36,7 +36,7 @@ TEST_CASE("input_size: JSON holds a number for a square and \"WxH\" otherwise, a
   CHECK_ERROR(nlohmann::json(2.5).get<InputSize>(), "input_size: expected a whole number or a string");
 }
 
-TEST_CASE("input_size: letterboxing into a non-square input keeps the aspect ratio and fills a matching one") {
+TEST_CASE("input size: letterboxing into a non-square input keeps the aspect ratio and fills a matching one") {
   // An ISBI cephalogram is 1935 x 2400 (a little wider than 4:5): into 256 x 320 it fills the width.
   const Affine fit = letterbox(1935, 2400, 256, 320);
   CHECK(fit.a == doctest::Approx(256.0 / 1935));
@@ -57,7 +57,7 @@ TEST_CASE("input_size: letterboxing into a non-square input keeps the aspect rat
   CHECK(squash.apply({1935, 2400}).y == doctest::Approx(320));
 }
 
-TEST_CASE("input_size: a non-square round trip image -> input -> heatmap -> image is exact") {
+TEST_CASE("input size: a non-square round trip image -> input -> heatmap -> image is exact") {
   const double W = 256, H = 320;
   AugmentOptions options;
   options.rotation_degrees = 20;
@@ -78,7 +78,7 @@ TEST_CASE("input_size: a non-square round trip image -> input -> heatmap -> imag
     }
 }
 
-TEST_CASE("input_size: augmentation turns about the centre of a non-square input") {
+TEST_CASE("input size: augmentation turns about the centre of a non-square input") {
   AugmentOptions o;
   o.translate = 0;
   o.scale_min = o.scale_max = 1;
@@ -100,7 +100,7 @@ TEST_CASE("input_size: augmentation turns about the centre of a non-square input
   }
 }
 
-TEST_CASE("input_size: prepare_input fills a width x height input and a dot lands where the map sends it") {
+TEST_CASE("input size: prepare_input fills a width x height input and a dot lands where the map sends it") {
   // A 200 x 250 image (4:5) with a bright dot at (61.5, 180.5).
   Image image;
   image.width = 200;

@@ -62,7 +62,7 @@ TrainerState state_of(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("time_budget: durations read as seconds, minutes and hours") {
+TEST_CASE("time budget: durations read as seconds, minutes and hours") {
   CHECK(parse_duration("90", "--time-budget") == 90);
   CHECK(parse_duration("90s", "--time-budget") == 90);
   CHECK(parse_duration("45m", "--time-budget") == 2700);
@@ -80,7 +80,7 @@ TEST_CASE("time_budget: durations read as seconds, minutes and hours") {
               "config.json: field 'time_budget': expected a duration like 45m");
 }
 
-TEST_CASE("time_budget: the cosine runs on the budget's progress and reaches its final value at the end") {
+TEST_CASE("time budget: the cosine runs on the budget's progress and reaches its final value at the end") {
   const LrSchedule s{"cosine", 1e-3, 10, 1000, 1, 0.1};
   CHECK(s.at_progress(0, 0.9) == doctest::Approx(1e-4));  // warmup still by steps
   CHECK(s.at_progress(20, 0.0) == doctest::Approx(1e-3));
@@ -90,14 +90,14 @@ TEST_CASE("time_budget: the cosine runs on the budget's progress and reaches its
   const LrSchedule constant{"constant", 1e-3, 0, 1, 1, 0.1};
   CHECK(constant.at_progress(5, 0.99) == 1e-3);
   TrainConfig c;
-  c.data = "d";
-  c.out = "o";
+  c.data = "dataset";
+  c.out = "run";
   c.time_budget = 60;
   c.schedule = "step";
   CHECK_ERROR(c.validate(), "the step schedule counts epochs; with a time budget use the cosine or constant");
 }
 
-TEST_CASE("time_budget: a budgeted run stops within one step of its budget with the LR at its final value") {
+TEST_CASE("time budget: a budgeted run stops within one step of its budget with the LR at its final value") {
   TempDir dir;
   synthesize_dataset({dir / "data", 16, 64, 2, 4});
   NullLog log;
@@ -118,7 +118,7 @@ TEST_CASE("time_budget: a budgeted run stops within one step of its budget with 
   CHECK(state.batch == 0);
 }
 
-TEST_CASE("time_budget: a budgeted run with a weight average, resumed mid-epoch, is bitwise the uninterrupted one") {
+TEST_CASE("time budget: a budgeted run with a weight average, resumed mid-epoch, is bitwise the uninterrupted one") {
   TempDir dir;
   synthesize_dataset({dir / "data", 16, 64, 2, 7});
   NullLog log;
