@@ -7,8 +7,8 @@
 #
 #   bench/isbi_budget.sh MINUTES [--tag NAME] [--out RESULT.md] [heatmark train flags...]
 #
-# The default flags are the recommended CPU setup (listed below); flags given
-# here are added after them, so they win. The result file (default
+# The default flags are the setup of the 45-minute result (listed below);
+# flags given here are added after them, so they win. The result file (default
 # bench/results/DATE-isbi-budget-MINUTESm[-TAG].md) holds the command, the
 # machine, MRE and SDR at 2/2.5/3/4 mm for each stage, the per-landmark table,
 # the S and Me errors at a 768 px scale, and predict's time per image.
@@ -36,10 +36,11 @@ if [ -n "${RUN_DIR:-}" ]; then run="$RUN_DIR"; else run="$(mktemp -d)/run"; trap
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"; [ -n "${RUN_DIR:-}" ] || rm -rf "$(dirname "$run")"' EXIT
 
-# The recommended CPU setup (bench/results/ has the measurements behind it):
-# the 4:5 aspect ratio kept at 256x320, batch 8, sigma 2, the loss balance of
-# DESIGN.md, a weight average for validation and best, and the refiner trained
-# in the last quarter of the budget.
+# The setup of bench/results/2026-12-01-isbi-budget-45m.md: the 4:5 aspect
+# ratio kept at 256x320, batch 8, sigma 2, the loss balance of DESIGN.md, a
+# weight average for validation and best, and the refiner trained in the last
+# quarter of the budget. The ablations (bench/isbi_ablation.sh) found no gain
+# from the weight average, and a square input ahead at a small budget.
 defaults=(--input-size 256x320 --batch 8 --sigma 2 --heatmap-weight 10 --coord-weight 0.5 --ema 0.998
           --refine --refine-share 0.25)
 flags=(train --data "$data" --train-list "$root/bench/isbi2015_split/train.txt"
@@ -58,10 +59,16 @@ for stages in 1 2; do
     $(sed "s|^|$data/|" "$root/bench/isbi2015_split/val.txt") --out "$tmp/predict$stages.json" > "$tmp/predict$stages.txt"
 done
 
-# The figures, from eval's JSON (python3's standard library only).
-python3 - "$tmp" "$out" "$minutes" "$wall" "$heatmark" "${flags[*]}" "$tag" <<'EOF'
+# The figures, from eval's JSON (python3's standard library only). The
+# command and the trainer's lines are shown without this machine's paths:
+# the repository's files relative to it, the run folder as RUN.
+command="${flags[*]}"
+command="${command//$run/RUN}"
+command="${command//$root\//}"
+python3 - "$tmp" "$out" "$minutes" "$wall" "$heatmark" "$command" "$tag" "$run" "$(realpath "$data")" \
+  "${data#"$root/"}" <<'EOF'
 import json, platform, subprocess, sys, os, re
-tmp, out, minutes, wall, heatmark, command, tag = sys.argv[1:8]
+tmp, out, minutes, wall, heatmark, command, tag, run, data_real, data_shown = sys.argv[1:11]
 ev = {s: json.load(open(f"{tmp}/eval{s}.json")) for s in (1, 2)}
 def predict_ms(s):
     text = open(f"{tmp}/predict{s}.txt").read()
@@ -70,8 +77,9 @@ def predict_ms(s):
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
 version = subprocess.run([heatmark, "--version"], capture_output=True, text=True).stdout.splitlines()
 train_log = open(f"{tmp}/train.log").read().splitlines()
-summary = [l for l in train_log if l.startswith(("stage 1 alone", "best epoch", "constant predictor", "the time budget",
-                                                 "refiner:", "model:", "data:"))]
+summary = [l.replace(run, "RUN").replace(data_real, data_shown) for l in train_log
+           if l.startswith(("stage 1 alone", "best epoch", "constant predictor", "the time budget", "refiner:", "model:",
+                            "data:"))]
 lines = [f"# ISBI 2015 in {minutes} minutes of CPU" + (f": {tag}" if tag else ""),
          "", "Command (bench/isbi_budget.sh):", "", f"    heatmark {command}", "",
          f"Machine: {cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "

@@ -69,6 +69,7 @@ Command add_import_timm(CLI::App& parent) {
   cmd->add_option("--landmarks", o->landmarks, "Number of landmarks K")->capture_default_str();
   cmd->add_option("--input-size", o->input_size, "Input size: a side, or WxH (multiples of 32)")
       ->check(input_size_check())
+      ->type_name("SIZE")
       ->capture_default_str();
   return {cmd, [o] { return import_timm_command(*o); }};
 }

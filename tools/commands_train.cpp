@@ -25,7 +25,10 @@ struct TrainFlags {
 
   template <typename T>
   CLI::Option* add(CLI::App* cmd, const std::string& name, T TrainConfig::*field, const std::string& help) {
-    CLI::Option* option = cmd->add_option(name, parsed.*field, help)->capture_default_str();
+    // Given twice, the last one wins (as scripts that add flags to a default set expect).
+    CLI::Option* option = cmd->add_option(name, parsed.*field, help)
+                              ->capture_default_str()
+                              ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     fields.emplace_back(option, [field](TrainConfig& dst, const TrainConfig& src) { dst.*field = src.*field; });
     return option;
   }
@@ -36,7 +39,9 @@ struct TrainFlags {
   }
   template <typename T>
   void add_augment(CLI::App* cmd, const std::string& name, T AugmentOptions::*field, const std::string& help) {
-    CLI::Option* option = cmd->add_option(name, parsed.augment.*field, help)->capture_default_str();
+    CLI::Option* option = cmd->add_option(name, parsed.augment.*field, help)
+                              ->capture_default_str()
+                              ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     fields.emplace_back(option,
                         [field](TrainConfig& dst, const TrainConfig& src) { dst.augment.*field = src.augment.*field; });
   }
@@ -120,7 +125,8 @@ Command add_train(CLI::App& parent) {
   f->add(cmd, "--head", &TrainConfig::head, "simple, concat or deconv");
   f->add(cmd, "--pretrained", &TrainConfig::pretrained, "timm ImageNet weights or a heatmark model file");
   f->add(cmd, "--input-size", &TrainConfig::input_size, "Input size: a side, or WxH like 256x320 (multiples of 32)")
-      ->check(input_size_check());
+      ->check(input_size_check())
+      ->type_name("SIZE");
   f->add(cmd, "--sigma", &TrainConfig::sigma, "Target Gaussian sigma, in heatmap pixels");
   f->add(cmd, "--beta", &TrainConfig::beta, "Soft-argmax temperature");
   f->add(cmd, "--batch", &TrainConfig::batch, "Batch size");
@@ -147,7 +153,8 @@ Command add_train(CLI::App& parent) {
   f->add(cmd, "--time-budget", &TrainConfig::time_budget,
          "Train for this much wall-clock time, validation included (45m, 1h30m, 90s); the LR schedule is planned "
          "on it")
-      ->transform(duration_to_seconds());
+      ->transform(duration_to_seconds())
+      ->type_name("DURATION");
   f->add_flag(cmd, "--refine", &TrainConfig::refine, "Train the patch refiner (stage 2) after stage 1, in the same run");
   f->add(cmd, "--refine-from", &TrainConfig::refine_from,
          "Train only the patch refiner, on this stage-1 model file; the run's best model holds both stages");

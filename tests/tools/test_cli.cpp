@@ -108,8 +108,9 @@ TEST_CASE("cli: synth and train run end to end and report where the outputs are"
   CHECK(trained.output.find(dir / "run") != std::string::npos);
   // The effective config is recorded, and a flag overrides a config file.
   std::ofstream(dir / "config.json") << "{\"epochs\": 7, \"input_size\": 64, \"batch\": 3}";
+  // A flag given twice: the last one wins (bench scripts add flags after a default set).
   const testing::CliResult from_file = run_cli("train --config " + dir / "config.json" + " --data " + dir / "data" +
-                                   " --epochs 1 --out " + dir / "run2");
+                                   " --epochs 9 --epochs 1 --out " + dir / "run2");
   INFO(from_file.output);
   CHECK(from_file.status == 0);
   const nlohmann::json saved = nlohmann::json::parse(std::ifstream(dir / "run2/config.json"));
@@ -124,6 +125,32 @@ TEST_CASE("cli: synth and train run end to end and report where the outputs are"
   const testing::CliResult changed = run_cli("train --resume " + dir / "run" + " --lr 0.1");
   CHECK(changed.status == 1);
   CHECK(changed.output.find("--lr cannot change") != std::string::npos);
+}
+
+TEST_CASE("cli: --refine trains two stages, predict and eval use both unless --stages 1, and time each") {
+  TempDir dir;
+  REQUIRE(run_cli("synth --out " + dir / "data" + " --count 12 --size 64 --landmarks 2 --seed 4").status == 0);
+  const testing::CliResult trained = run_cli("train --data " + dir / "data" + " --input-size 64x96 --epochs 1 " +
+                                             "--refine --refine-size 32 --refine-epochs 1 --batch 4 --out " + dir / "run");
+  INFO(trained.output);
+  REQUIRE(trained.status == 0);
+  CHECK(trained.output.find("stage 2 (the patch refiner) in " + dir / "run/refine") != std::string::npos);
+  CHECK(trained.output.find("stage 1 alone: validation MRE") != std::string::npos);
+  const std::string images = dir / "data/images";
+  const testing::CliResult two = run_cli("predict --model " + dir / "run/best.safetensors" + " " + images + " --out " +
+                                         dir / "two.json");
+  INFO(two.output);
+  CHECK(two.status == 0);
+  CHECK(two.output.find(", stage 2 (refinement) ") != std::string::npos);
+  const testing::CliResult one = run_cli("predict --model " + dir / "run/best.safetensors" + " " + images +
+                                         " --stages 1 --out " + dir / "one.json");
+  CHECK(one.status == 0);
+  CHECK(one.output.find("(--stages 1)") != std::string::npos);
+  const testing::CliResult eval = run_cli("eval --model " + dir / "run/best.safetensors" + " --run " + dir / "run");
+  CHECK(eval.output.find("(decoder softargmax, both stages)") != std::string::npos);
+  const testing::CliResult bad = run_cli("predict --model " + dir / "run/best.safetensors" + " " + images + " --stages 3");
+  CHECK(bad.status == 1);
+  CHECK(bad.output.find("--stages") != std::string::npos);
 }
 
 TEST_CASE("cli: bad training inputs give one-line errors and status 1") {

@@ -151,3 +151,40 @@ TEST_CASE("two stages: --refine-from trains stage 2 alone on a stage-1 model, an
   CHECK_THROWS_WITH_AS(train(wrong, false, log.file),
                        doctest::Contains("the model finds 2 landmarks but the data has 3"), Error);
 }
+
+TEST_CASE("two stages: a budgeted stage 2, resumed mid-epoch, is bitwise the uninterrupted one") {
+  TempDir dir;
+  synthesize_dataset({dir / "data", 16, 64, 2, 12});
+  NullLog log;
+  TrainConfig stage1 = two_stage_config(dir / "data", dir / "coarse");
+  stage1.refine = false;
+  stage1.time_budget = 0;
+  stage1.epochs = 1;
+  train(stage1, false, log.file);
+
+  TrainConfig c = stage1;
+  c.refine_from = dir / "coarse/best.safetensors";
+  c.time_budget = 20;
+  c.ema_decay = 0.9;
+  c.out = dir / "straight";
+  train(c, false, log.file, counter_clock());
+  TrainConfig first = c;
+  first.out = dir / "resumed";
+  first.max_steps = 4;  // the middle of the second epoch (3 steps each)
+  train(first, false, log.file, counter_clock());
+  CHECK(state_of(dir / "resumed/last.safetensors").batch == 1);
+  TrainConfig rest = resume_config(dir / "resumed");
+  rest.max_steps = 0;
+  train(rest, true, log.file, counter_clock());
+
+  auto tensors = [](const std::string& path) {
+    const SafetensorsFile f = SafetensorsFile::read(path);
+    std::map<std::string, std::vector<float>> out;
+    for (const std::string& name : f.names()) out[name] = f.tensor(name).to_vector();
+    return out;
+  };
+  CHECK(tensors(dir / "straight/last.safetensors") == tensors(dir / "resumed/last.safetensors"));
+  CHECK(tensors(dir / "straight/best.safetensors") == tensors(dir / "resumed/best.safetensors"));
+  CHECK(state_of(dir / "straight/last.safetensors").seconds_spent ==
+        state_of(dir / "resumed/last.safetensors").seconds_spent);
+}
