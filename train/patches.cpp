@@ -97,7 +97,7 @@ Batch PatchMaker::make(const std::vector<size_t>& samples, uint64_t epoch, bool 
       const int64_t n = b * K + k;
       float* dst = batch.images.data() + n * P * P;
       std::copy(crops.data() + k * P * P, crops.data() + (k + 1) * P * P, dst);
-      if (augment) {
+      if (augment && augment_.enabled) {
         const double side = static_cast<double>(P);
         apply_intensity(draw_augmentation(augment_, seed_ ^ kJitterStream, epoch,
                                           sample * static_cast<uint64_t>(K) + static_cast<uint64_t>(k), side, side),

@@ -41,8 +41,10 @@ class PatchMaker : public BatchSource {
   PatchMaker(const Dataset& dataset, const RefineImages& images, PatchOptions options, const AugmentOptions& augment,
              uint64_t seed);
   // (B K, 1, size, size) patches; coords and visibility (B K, K, ...) with
-  // row b K + k holding landmark k of sample b in patch pixels. Without
-  // `augment`: no offset, no jitter, no intensity change.
+  // row b K + k holding landmark k of sample b in patch pixels. With
+  // `augment` (training), offsets, and the jitter and intensity changes when
+  // the augmentation options are enabled; without: patches centred on the
+  // truth, as they are.
   Batch make(const std::vector<size_t>& samples, uint64_t epoch, bool augment) const override;
 
   // Where make() samples landmark k's patch of `sample` in `epoch`: patch

@@ -314,7 +314,11 @@ class TrainingRun {
     std::vector<size_t> order;
     for (size_t i : epoch_order(split_.train.size(), c_.seed, static_cast<uint64_t>(state_.epoch)))
       order.push_back(split_.train[i]);
-    Loader loader(*source_, order, c_.batch, state_.batch, static_cast<uint64_t>(state_.epoch), c_.augment.enabled);
+    // The refiner's patches always draw their offsets from the truth (without
+    // them it would learn that a landmark sits at the centre); --augment off
+    // leaves them unturned and unchanged in intensity.
+    const bool augment = c_.augment.enabled || refining();
+    Loader loader(*source_, order, c_.batch, state_.batch, static_cast<uint64_t>(state_.epoch), augment);
     while (true) {
       if (budget_spent()) {
         out_of_time_ = stop_ = true;

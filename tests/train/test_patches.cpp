@@ -68,3 +68,29 @@ TEST_CASE("patches: landmark k's patch is centred on it, trains channel k only, 
     CHECK(rms < 1.3 * o.offset_std[k]);
   }
 }
+
+TEST_CASE("patches: with augmentation off, training patches still draw their offsets, unturned") {
+  TempDir dir;
+  synthesize_dataset({dir / "data", 4, 128, 2, 5});
+  const Dataset data = load_dataset(dir / "data", {});
+  InputSpec stage1;
+  stage1.size = InputSize(64);
+  const RefineImages images = cache_refine_images(data, {0, 1, 2, 3}, stage1, 2.0);
+  PatchOptions o;
+  o.size = 32;
+  o.scale = 2.0;
+  o.offset_std = {2.0, 2.0};
+  AugmentOptions off;
+  off.enabled = false;
+  const PatchMaker maker(data, images, o, off, 1);
+  int moved = 0;
+  for (size_t s = 0; s < 4; ++s)
+    for (int64_t k = 0; k < 2; ++k) {
+      const Affine map = maker.patch_map(s, k, 3, true);
+      CHECK(map.b == doctest::Approx(0).scale(1));  // no rotation
+      CHECK(map.a == doctest::Approx(maker.patch_map(s, k, 3, false).a));  // nor scaling
+      const Point truth = map.inverse().apply(data.samples[s].landmarks[k]);
+      moved += std::hypot(truth.x - 16, truth.y - 16) > 0.1;
+    }
+  CHECK(moved >= 6);
+}
