@@ -87,7 +87,8 @@ class TrainingRun {
                c_.out, c_.out);
     write_file_atomically((run_ / "config.json").string(), to_json(c_).dump(2) + "\n");
     fmt::print(log_, "model: {} ({} head, {} parameters), input {}x{}, device {}, run folder {}\n", c_.model, c_.head,
-               model_->parameter_count(), c_.input_size.width, c_.input_size.height, device_.str(), c_.out);
+               model_->parameter_count(), model_->config().input_size.width, model_->config().input_size.height,
+               device_.str(), c_.out);
     prepare_batches();
   }
 
@@ -369,7 +370,8 @@ class TrainingRun {
     } catch (const OutOfMemory& e) {
       fail("step {} (epoch {}): {}. A batch of {} at {}x{} does not fit on {}: lower --batch or --input-size, or "
            "choose a smaller --model. The last good checkpoint is {}",
-           state_.step + 1, state_.epoch + 1, e.what(), batch.samples.size(), c_.input_size.width, c_.input_size.height,
+           state_.step + 1, state_.epoch + 1, e.what(), batch.samples.size(), model_->config().input_size.width,
+           model_->config().input_size.height,
            device_.str(), last_path_);
     }
     optimizer_->zero_grad();

@@ -32,6 +32,8 @@ Validation validate(HRNet& model, const BatchMaker& maker, const Dataset& d, con
   Validation v;
   NoGrad no_grad;
   model.eval();
+  // The model's own input (not the run's --input-size: stage 1 under --refine-from may differ).
+  const InputSize input = model.config().input_size;
   double loss_sum = 0;
   for (size_t first = 0; first < indices.size(); first += c.batch) {
     const std::vector<size_t> part(indices.begin() + first,
@@ -45,8 +47,8 @@ Validation validate(HRNet& model, const BatchMaker& maker, const Dataset& d, con
       const Affine back = batch.to_input[b].inverse();
       std::vector<Point> points;
       for (size_t k = 0; k < K; ++k)
-        points.push_back(back.apply({coords[(b * K + k) * 2] * static_cast<double>(c.input_size.width),
-                                     coords[(b * K + k) * 2 + 1] * static_cast<double>(c.input_size.height)}));
+        points.push_back(back.apply({coords[(b * K + k) * 2] * static_cast<double>(input.width),
+                                     coords[(b * K + k) * 2 + 1] * static_cast<double>(input.height)}));
       v.predictions.push_back(points);
     }
   }

@@ -133,8 +133,12 @@ TEST_CASE("two stages: --refine-from trains stage 2 alone on a stage-1 model, an
   c.out = dir / "fine";
   c.refine_from = dir / "coarse/best.safetensors";
   c.epochs = 2;
+  c.input_size = 256;  // not the stage-1 model's: its own input (64) must be used
   const TrainSummary s = train(c, false, log.file);
   CHECK(s.epochs_run == 2);
+  // Stage 1's figures as its own run measured them on the same validation images.
+  const TrainerState coarse = state_of(dir / "coarse/last.safetensors");
+  CHECK(s.stage1.mre_px == doctest::Approx(coarse.history[coarse.best_epoch].val_mre_px).epsilon(1e-6));
   double scale = 0;
   CHECK(load_refiner(dir / "fine/best.safetensors", scale) != nullptr);
   CHECK(load_refiner(dir / "coarse/best.safetensors", scale) == nullptr);  // one stage
