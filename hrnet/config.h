@@ -45,7 +45,7 @@ struct HRNetConfig {
   std::vector<float> input_mean{defaults::kInputMean}, input_std{defaults::kInputStd};
 
   // How the model was trained, which inference must repeat: images stretched
-  // (or letterboxed) to the input square, the soft-argmax temperature, and
+  // (or letterboxed) to the input, the soft-argmax temperature, and
   // the target Gaussian's sigma in heatmap pixels (for DARK decoding).
   bool stretch = false;
   float soft_argmax_beta = defaults::kSoftArgmaxBeta;
