@@ -43,7 +43,7 @@ TrainConfig budget_config(const std::string& data, const std::string& out) {
   c.batch = 4;
   c.val_fraction = 0.25;  // 16 images: 12 train (3 steps per epoch), 4 validation
   c.seed = 5;
-  c.time_budget = 30;
+  c.time_budget = 20;
   c.warmup_epochs = 1;
   return c;
 }
@@ -104,7 +104,7 @@ TEST_CASE("time budget: a budgeted run stops within one step of its budget with 
   const TrainConfig c = budget_config(dir / "data", dir / "run");
   const TrainSummary s = train(c, false, log.file, counter_clock());
   // Each step costs 1 s and each validation 2 s: the budget ends the run, not the default epoch count.
-  CHECK(s.stop_reason.find("the time budget of 0:30 is spent") != std::string::npos);
+  CHECK(s.stop_reason.find("the time budget of 0:20 is spent") != std::string::npos);
   const TrainerState state = state_of(dir / "run/last.safetensors");
   CHECK(state.seconds_spent == s.seconds_spent);
   CHECK(s.seconds_spent <= c.time_budget);
