@@ -12,6 +12,7 @@
 #include "data/geometry.h"
 #include "data/input_spec.h"
 #include "data/preprocess.h"
+#include "tests/support/centroid.h"
 #include "tests/support/files.h"
 
 using namespace heatmark;
@@ -121,14 +122,7 @@ TEST_CASE("input size: prepare_input fills a width x height input and a dot land
   std::vector<float> pixels(64 * 96);
   const Affine to_input = prepare_input(cached, input, AugmentDraw{}, false, pixels.data());
   const Point expected = to_input.apply(dot);
-  double sx = 0, sy = 0, total = 0;
-  for (int64_t y = 0; y < 96; ++y)
-    for (int64_t x = 0; x < 64; ++x) {
-      const double v = pixels[y * 64 + x];
-      sx += v * (x + 0.5);
-      sy += v * (y + 0.5);
-      total += v;
-    }
-  CHECK(sx / total == doctest::Approx(expected.x).epsilon(0.01));
-  CHECK(sy / total == doctest::Approx(expected.y).epsilon(0.01));
+  const Point found = testing::centroid(pixels.data(), 64, 96);
+  CHECK(found.x == doctest::Approx(expected.x).epsilon(0.01));
+  CHECK(found.y == doctest::Approx(expected.y).epsilon(0.01));
 }

@@ -14,6 +14,7 @@
 #include "tensor/safetensors.h"
 #include "tests/support/files.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/training_runs.h"
 #include "train/checkpoint.h"
 #include "train/schedule.h"
 #include "train/synth.h"
@@ -21,19 +22,12 @@
 
 using namespace heatmark;
 using heatmark::testing::TempDir;
+using heatmark::testing::NullLog;
+using heatmark::testing::counter_clock;
+using heatmark::testing::state_of;
+using heatmark::testing::tensors_of;
 
 namespace {
-
-struct NullLog {
-  std::FILE* file = std::fopen("/dev/null", "w");
-  ~NullLog() { std::fclose(file); }
-};
-
-// One second per reading: a session reads once at the start, once per step
-// and twice per validation (before and after).
-TrainingClock counter_clock() {
-  return [t = 0.0]() mutable { return t += 1.0; };
-}
 
 TrainConfig budget_config(const std::string& data, const std::string& out) {
   TrainConfig c;
@@ -48,17 +42,6 @@ TrainConfig budget_config(const std::string& data, const std::string& out) {
   return c;
 }
 
-std::map<std::string, std::vector<float>> tensors_of(const std::string& path) {
-  const SafetensorsFile f = SafetensorsFile::read(path);
-  std::map<std::string, std::vector<float>> out;
-  for (const std::string& name : f.names()) out[name] = f.tensor(name).to_vector();
-  return out;
-}
-
-TrainerState state_of(const std::string& path) {
-  const SafetensorsFile f = SafetensorsFile::read(path);
-  return trainer_state_from_json(nlohmann::json::parse(f.metadata("heatmark.train_state")), path);
-}
 
 }  // namespace
 

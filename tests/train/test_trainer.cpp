@@ -14,6 +14,7 @@
 #include "infer/detector.h"
 #include "tensor/safetensors.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/training_runs.h"
 #include "train/checkpoint.h"
 #include "train/loader.h"
 #include "train/synth.h"
@@ -21,15 +22,13 @@
 
 using namespace heatmark;
 using heatmark::testing::TempDir;
+using heatmark::testing::NullLog;
+using heatmark::testing::predictions_of;
+using heatmark::testing::state_of;
+using heatmark::testing::tensors_of;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A quiet log for the runs.
-struct NullLog {
-  std::FILE* file = std::fopen("/dev/null", "w");
-  ~NullLog() { std::fclose(file); }
-};
 
 TrainConfig tiny_config(const std::string& data, const std::string& out) {
   TrainConfig c;
@@ -43,18 +42,6 @@ TrainConfig tiny_config(const std::string& data, const std::string& out) {
   return c;
 }
 
-// Every tensor of a safetensors file, by name.
-std::map<std::string, std::vector<float>> tensors_of(const std::string& path) {
-  const SafetensorsFile f = SafetensorsFile::read(path);
-  std::map<std::string, std::vector<float>> out;
-  for (const std::string& name : f.names()) out[name] = f.tensor(name).to_vector();
-  return out;
-}
-
-TrainerState state_of(const std::string& path) {
-  const SafetensorsFile f = SafetensorsFile::read(path);
-  return trainer_state_from_json(nlohmann::json::parse(f.metadata("heatmark.train_state")), path);
-}
 }  // namespace
 
 TEST_CASE("trainer: the same seed gives bitwise identical runs") {
@@ -148,22 +135,14 @@ TEST_CASE("trainer: a non-square input is recorded in the model, and the Detecto
   // val_predictions.csv holds validation's predictions in original pixels; the
   // Detector, reading only the model file, must find the same points.
   Detector detector(dir / "run/best.safetensors");
-  std::ifstream csv(dir / "run/val_predictions.csv");
-  std::string line;
-  std::getline(csv, line);  // header
-  int rows = 0;
-  while (std::getline(csv, line)) {
-    std::vector<std::string> cells;
-    std::stringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-    REQUIRE(cells.size() == 5);
-    const std::vector<Landmark> found = detector.predict(load_image(dir / ("data/" + cells[0])));
+  const auto predictions = predictions_of(dir / "run/val_predictions.csv");
+  for (const auto& [image, points] : predictions) {
+    const std::vector<Landmark> found = detector.predict(load_image(dir / ("data/" + image)));
     for (size_t k = 0; k < 2; ++k) {
-      INFO(cells[0], " landmark ", k);
-      CHECK(found[k].x == doctest::Approx(std::stod(cells[1 + 2 * k])).epsilon(1e-3));
-      CHECK(found[k].y == doctest::Approx(std::stod(cells[2 + 2 * k])).epsilon(1e-3));
+      INFO(image, " landmark ", k);
+      CHECK(found[k].x == doctest::Approx(points[k].x).epsilon(1e-3));
+      CHECK(found[k].y == doctest::Approx(points[k].y).epsilon(1e-3));
     }
-    ++rows;
   }
-  CHECK(rows == 4);
+  CHECK(predictions.size() == 4);
 }

@@ -15,24 +15,21 @@
 #include "infer/detector.h"
 #include "tensor/safetensors.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/training_runs.h"
 #include "train/checkpoint.h"
 #include "train/synth.h"
 #include "train/trainer.h"
 
 using namespace heatmark;
 using heatmark::testing::TempDir;
+using heatmark::testing::NullLog;
+using heatmark::testing::predictions_of;
+using heatmark::testing::counter_clock;
+using heatmark::testing::state_of;
+using heatmark::testing::tensors_of;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct NullLog {
-  std::FILE* file = std::fopen("/dev/null", "w");
-  ~NullLog() { std::fclose(file); }
-};
-
-TrainingClock counter_clock() {
-  return [t = 0.0]() mutable { return t += 1.0; };
-}
 
 TrainConfig two_stage_config(const std::string& data, const std::string& out) {
   TrainConfig c;
@@ -47,27 +44,6 @@ TrainConfig two_stage_config(const std::string& data, const std::string& out) {
   c.refine_size = 32;
   return c;
 }
-
-TrainerState state_of(const std::string& path) {
-  const SafetensorsFile f = SafetensorsFile::read(path);
-  return trainer_state_from_json(nlohmann::json::parse(f.metadata("heatmark.train_state")), path);
-}
-
-// val_predictions.csv: image -> the points.
-std::map<std::string, std::vector<Point>> predictions_of(const std::string& path) {
-  std::ifstream csv(path);
-  std::string line;
-  std::getline(csv, line);
-  std::map<std::string, std::vector<Point>> out;
-  while (std::getline(csv, line)) {
-    std::vector<std::string> cells;
-    std::stringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
-    for (size_t i = 1; i + 1 < cells.size(); i += 2) out[cells[0]].push_back({std::stod(cells[i]), std::stod(cells[i + 1])});
-  }
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("two stages: --refine shares the budget, and --stages 1 and 2 both load from one model file") {
@@ -181,14 +157,8 @@ TEST_CASE("two stages: a budgeted stage 2, resumed mid-epoch, is bitwise the uni
   rest.max_steps = 0;
   train(rest, true, log.file, counter_clock());
 
-  auto tensors = [](const std::string& path) {
-    const SafetensorsFile f = SafetensorsFile::read(path);
-    std::map<std::string, std::vector<float>> out;
-    for (const std::string& name : f.names()) out[name] = f.tensor(name).to_vector();
-    return out;
-  };
-  CHECK(tensors(dir / "straight/last.safetensors") == tensors(dir / "resumed/last.safetensors"));
-  CHECK(tensors(dir / "straight/best.safetensors") == tensors(dir / "resumed/best.safetensors"));
+  CHECK(tensors_of(dir / "straight/last.safetensors") == tensors_of(dir / "resumed/last.safetensors"));
+  CHECK(tensors_of(dir / "straight/best.safetensors") == tensors_of(dir / "resumed/best.safetensors"));
   CHECK(state_of(dir / "straight/last.safetensors").seconds_spent ==
         state_of(dir / "resumed/last.safetensors").seconds_spent);
 }
