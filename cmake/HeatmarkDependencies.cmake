@@ -1,5 +1,5 @@
-# The libraries heatmark links, as three interface targets: heatmark_fmt,
-# heatmark_openmp and heatmark_blas (zlib is found in the top CMakeLists.txt,
+# The libraries heatmark links, as two interface targets: heatmark_fmt and
+# heatmark_openmp (zlib is found in the top CMakeLists.txt,
 # static when HEATMARK_STATIC is on). By default they are Debian's shared
 # libraries. With HEATMARK_STATIC=ON they are static archives, together with
 # the C++ runtime, so the heatmark binary needs only glibc at run time (and,
@@ -8,12 +8,10 @@
 
 add_library(heatmark_fmt INTERFACE)
 add_library(heatmark_openmp INTERFACE)
-add_library(heatmark_blas INTERFACE)
 
 if(NOT HEATMARK_STATIC)
   target_link_libraries(heatmark_fmt INTERFACE fmt::fmt)
   target_link_libraries(heatmark_openmp INTERFACE OpenMP::OpenMP_CXX)
-  target_link_libraries(heatmark_blas INTERFACE PkgConfig::OPENBLAS)
   return()
 endif()
 
@@ -21,34 +19,23 @@ if(HEATMARK_SANITIZE)
   message(FATAL_ERROR "HEATMARK_STATIC and HEATMARK_SANITIZE cannot be combined (the sanitizer runtimes are shared)")
 endif()
 
-# The archive shipped with the compiler, by file name (libgomp.a, libgfortran.a, ...).
+# The archive shipped with the compiler, by file name (libgomp.a, ...).
 function(heatmark_compiler_archive var name)
   execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-file-name=${name} OUTPUT_VARIABLE path
                   OUTPUT_STRIP_TRAILING_WHITESPACE)
   if(NOT IS_ABSOLUTE "${path}" OR NOT EXISTS "${path}")
-    message(FATAL_ERROR "HEATMARK_STATIC: the compiler has no ${name} (install the gcc/gfortran development packages)")
+    message(FATAL_ERROR "HEATMARK_STATIC: the compiler has no ${name} (install the gcc development packages)")
   endif()
   set(${var} "${path}" PARENT_SCOPE)
 endfunction()
 
 find_package(Threads REQUIRED)
 heatmark_compiler_archive(HEATMARK_GOMP_A libgomp.a)
-heatmark_compiler_archive(HEATMARK_GFORTRAN_A libgfortran.a)
-heatmark_compiler_archive(HEATMARK_QUADMATH_A libquadmath.a)
-find_library(HEATMARK_OPENBLAS_A NAMES libopenblas.a HINTS ${OPENBLAS_LIBRARY_DIRS} REQUIRED)
 
 # fmt from its headers (Debian ships no libfmt.a).
 target_link_libraries(heatmark_fmt INTERFACE fmt::fmt-header-only)
 # OpenMP: compile with -fopenmp, but link libgomp.a instead of the driver's -lgomp.
 target_compile_options(heatmark_openmp INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-fopenmp>)
 target_link_libraries(heatmark_openmp INTERFACE ${HEATMARK_GOMP_A} Threads::Threads ${CMAKE_DL_LIBS})
-# OpenBLAS's LAPACK part is Fortran: its runtime comes along.
-target_include_directories(heatmark_blas INTERFACE ${OPENBLAS_INCLUDE_DIRS})
-target_link_libraries(heatmark_blas INTERFACE ${HEATMARK_OPENBLAS_A} ${HEATMARK_GFORTRAN_A} ${HEATMARK_QUADMATH_A}
-                                              heatmark_openmp m)
-# tensor/parallel.cpp reaches OpenBLAS's core selection through weak references,
-# which alone do not pull archive members in: ask for them.
-target_link_options(heatmark_blas INTERFACE "LINKER:-u,gotoblas_dynamic_init" "LINKER:-u,gotoblas_dynamic_quit"
-                    "LINKER:-u,openblas_get_corename")
 add_link_options(-static-libstdc++ -static-libgcc)
-message(STATUS "heatmark: static build (C++ runtime, OpenMP, OpenBLAS, fmt linked in)")
+message(STATUS "heatmark: static build (C++ runtime, OpenMP, fmt linked in)")

@@ -25,13 +25,16 @@ OpFamily conv2d_family() {
   f.cases = {
       conv2d_case(2, 3, 7, 9, 5, 3, 1, 1, true),     // 3x3 same padding, odd image
       conv2d_case(2, 3, 7, 9, 5, 3, 2, 1, true),     // stride 2 on odd sizes
-      conv2d_case(1, 4, 6, 6, 6, 1, 1, 0, true),     // pointwise: no lowering
+      conv2d_case(1, 4, 6, 6, 6, 1, 1, 0, true),     // pointwise: the output is its own grid
       conv2d_case(2, 17, 5, 4, 7, 1, 1, 0, false),   // pointwise, channels off the block sizes
       conv2d_case(1, 2, 9, 9, 3, 5, 1, 2, true),     // 5x5
       conv2d_case(3, 3, 5, 5, 4, 3, 2, 0, false),    // no padding, stride 2
       conv2d_case(1, 17, 6, 5, 70, 3, 1, 1, true),   // two output-channel blocks, 17 input channels
-      conv2d_case(1, 1, 181, 181, 2, 3, 1, 1, true), // lowering blocks that split image rows
+      conv2d_case(1, 1, 181, 181, 2, 3, 1, 1, true), // many tiles, each across row ends
       conv2d_case(1, 1, 181, 181, 2, 3, 2, 1, false),
+      conv2d_case(2, 5, 7, 6, 9, 1, 2, 0, true),     // 1x1 stride 2: three of the four phases get no tap
+      conv2d_case(1, 40, 6, 7, 13, 3, 2, 1, false),  // a reduction of several L1 blocks, stride 2
+      conv2d_case(2, 40, 6, 7, 13, 3, 1, 1, false),  // the same at stride 1
   };
   f.perf_cases = {
       conv2d_case(1, 32, 64, 64, 32, 3, 1, 1, false),

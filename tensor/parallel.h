@@ -1,9 +1,9 @@
 // The CPU thread pool: OpenMP, used by every CPU kernel.
 //
-// There is exactly one pool. OpenBLAS is pinned to one thread (its own pool
-// on top of ours oversubscribes the cores, measured 1.5-2.5x slower), so
-// GEMM-shaped kernels split their work into independent items and call the
-// single-threaded sgemm from inside parallel_for.
+// There is exactly one pool: the kernels split their work into independent
+// items and run single-threaded micro-kernels inside parallel_for. (A library
+// with its own pool on top of ours oversubscribes the cores: measured 1.5-2.5x
+// slower with OpenBLAS.)
 //
 // Work is always split by the data (fixed item sizes), never by the thread
 // count, so results are bitwise identical whatever the number of threads.
@@ -20,13 +20,12 @@ namespace heatmark {
 // Number of threads the CPU backend uses (default: OMP_NUM_THREADS or all cores).
 int num_threads();
 void set_num_threads(int threads);
-// Pins OpenBLAS to one thread and makes sure it uses the CPU's vector units.
-// Called once, automatically, by num_threads().
+// Checks the CPU kernel choice (HEATMARK_CPU_KERNELS) once, so a bad value is
+// a one-line error at start-up. Called automatically by num_threads().
 void init_cpu_runtime();
-// The OpenBLAS kernel set in use ("SkylakeX", "Haswell", ...).
-std::string blas_kernels();
-// OpenBLAS's own thread count (1 after init_cpu_runtime).
-int blas_threads();
+// The micro-kernel variant of the CPU convolutions: "avx512", "avx2" or
+// "portable" (tensor/cpu/tile_kernels.h).
+std::string cpu_kernels();
 
 // Calls body(lo, hi) on disjoint chunks that cover [begin, end), in parallel.
 // Each chunk holds at least `grain` indices (except the last); the chunking

@@ -67,8 +67,9 @@ double current_rss_mib() {
 
 int bench_train(const BenchTrainOptions& o) {
   HM_CHECK(o.steps > 0 && o.warmup >= 0, "bench train: --steps must be positive and --warmup not negative");
-  HM_CHECK(o.input_size > 0 && o.input_size % 32 == 0, "bench train: --input-size must be a positive multiple of 32, got {}",
-           o.input_size);
+  HM_CHECK(o.input_size.width > 0 && o.input_size.width % 32 == 0 && o.input_size.height > 0 &&
+               o.input_size.height % 32 == 0,
+           "bench train: --input-size {} must have sides that are positive multiples of 32", o.input_size.str());
   HM_CHECK(o.batch > 0 && o.landmarks > 0, "bench train: --batch and --landmarks must be positive");
   const Device device = cuda::usable_device(Device::parse(o.device));
   kernels::select_kernel_provider(o.kernels, device);
@@ -87,10 +88,13 @@ int bench_train(const BenchTrainOptions& o) {
 
   // Random images and landmarks, made once (the loader is not measured).
   Generator gen(7);
-  Tensor images = Tensor::empty({o.batch, config.in_channels, o.input_size, o.input_size});
+  const int64_t width = o.input_size.width, height = o.input_size.height;
+  Tensor images = Tensor::empty({o.batch, config.in_channels, height, width});
   normal_(images, gen);
   Tensor landmarks = Tensor::empty({o.batch, o.landmarks, 2});
-  uniform_(landmarks, gen, 0.1f * static_cast<float>(o.input_size), 0.9f * static_cast<float>(o.input_size));
+  // Inside the central 80 % of the smaller side: valid for any shape.
+  const float side = static_cast<float>(std::min(width, height));
+  uniform_(landmarks, gen, 0.1f * side, 0.9f * side);
   images = images.to(device);
   landmarks = landmarks.to(device);
 
@@ -134,13 +138,13 @@ int bench_train(const BenchTrainOptions& o) {
   const double images_per_s = 1000.0 * static_cast<double>(o.batch) / step_ms;
   const std::string what = o.forward_only ? "forward pass" : "training step";
   fmt::print("{} ({} head, {} parameters), input {}x{}, batch {}, {} landmarks, device {}{}, {} CPU threads\n",
-             o.model, o.head, parameters, o.input_size, o.input_size, o.batch, o.landmarks, device.str(),
+             o.model, o.head, parameters, width, height, o.batch, o.landmarks, device.str(),
              device.is_cuda() ? ", kernels " + o.kernels : "", num_threads());
   fmt::print("{}: {:.2f} ms median of {} (min {:.2f}), {:.2f} images/s\n", what, step_ms, o.steps,
              *std::min_element(ms.begin(), ms.end()), images_per_s);
   if (device.is_cpu())
-    fmt::print("configuration: heatmark {}, {} OpenMP threads, OpenBLAS {} thread(s) with {} kernels\n",
-               HEATMARK_VERSION, num_threads(), blas_threads(), blas_kernels());
+    fmt::print("configuration: heatmark {}, {} OpenMP threads, {} CPU kernels{}\n", HEATMARK_VERSION, num_threads(),
+               cpu_kernels(), o.kernels == "vendor" ? " (convolutions: oneDNN)" : "");
   fmt::print("peak host RSS {:.0f} MiB ({:.0f} MiB net of the {:.0f} MiB held before the model existed)",
              peak_rss_mib(), peak_rss_mib() - rss_before_model, rss_before_model);
   if (!device.is_cpu()) fmt::print(", peak {} memory {:.0f} MiB", device.str(), memory.peak_allocated / 1048576.0);
@@ -181,6 +185,8 @@ int bench_train(const BenchTrainOptions& o) {
                           {"parameters", parameters},
                           {"model_config", to_json(config)},
                           {"input_size", o.input_size},
+                          {"input_width", width},
+                          {"input_height", height},
                           {"batch", o.batch},
                           {"landmarks", o.landmarks},
                           {"device", device.str()},
@@ -193,8 +199,7 @@ int bench_train(const BenchTrainOptions& o) {
                           {"images_per_s", images_per_s},
                           {"peak_rss_mib", peak_rss_mib()},
                           {"rss_before_model_mib", rss_before_model},
-                          {"blas_threads", blas_threads()},
-                          {"blas_kernels", blas_kernels()},
+                          {"cpu_kernels", cpu_kernels()},
                           {"breakdown", breakdown},
                           {"by_op", by_op}};
     if (!device.is_cpu()) doc["peak_device_mib"] = memory.peak_allocated / 1048576.0;

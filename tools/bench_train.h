@@ -2,6 +2,8 @@
 // forward passes) of an HRNet on random data, with a breakdown by kind of op.
 #pragma once
 
+#include "data/input_spec.h"
+
 #include <cstdint>
 #include <string>
 
@@ -12,7 +14,7 @@ struct BenchTrainOptions {
   std::string head = "simple";
   std::string device = "cpu";
   std::string kernels = "handwritten";
-  int64_t input_size = 256;
+  InputSize input_size{256};  // width x height
   int64_t batch = 1;
   int64_t landmarks = 2;
   int steps = 10;   // timed steps

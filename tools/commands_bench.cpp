@@ -152,7 +152,9 @@ Command add_bench(CLI::App& parent) {
   train_cmd->add_option("--model", train->model, "hrnet_w18_small, hrnet_w18, hrnet_w32 or hrnet_w48")
       ->capture_default_str();
   train_cmd->add_option("--head", train->head, "simple, concat or deconv")->capture_default_str();
-  train_cmd->add_option("--input-size", train->input_size, "Square input size (a multiple of 32)")->capture_default_str();
+  train_cmd->add_option("--input-size", train->input_size, "Input WxH, or one number for a square (multiples of 32)")
+      ->check(input_size_check())
+      ->capture_default_str();
   train_cmd->add_option("--batch", train->batch, "Batch size")->capture_default_str();
   train_cmd->add_option("--landmarks", train->landmarks, "Landmarks (heatmaps)")->capture_default_str();
   train_cmd->add_option("--device", train->device, "cpu, cuda, cuda:N or emu (emu: correctness, not speed)")

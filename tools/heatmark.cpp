@@ -27,8 +27,8 @@ std::string version_text() {
 #if HEATMARK_HAS_CUDA
   cuda += "\nvendor kernels: " + vendor::report();
 #endif
-  return fmt::format("heatmark {}\n{}\nCPU threads: {}, OpenBLAS kernels: {}", HEATMARK_VERSION, cuda, num_threads(),
-                     blas_kernels());
+  return fmt::format("heatmark {}\n{}\nCPU threads: {}, CPU kernels: {}", HEATMARK_VERSION, cuda, num_threads(),
+                     cpu_kernels());
 }
 }  // namespace
 
@@ -54,6 +54,7 @@ int run(int argc, char** argv) {
     throw Error(fmt::format("{} (see heatmark --help)", e.what()));
   }
   if (threads > 0) set_num_threads(threads);
+  init_cpu_runtime();  // a bad HEATMARK_CPU_KERNELS is refused before any work
   for (const cli::Command& command : commands)
     if (*command.app) return command.run();
   std::fputs(app.help().c_str(), stdout);

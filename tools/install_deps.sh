@@ -6,14 +6,12 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  libopenblas-dev      # sgemm for the CPU backend
   doctest-dev          # tests
   nlohmann-json3-dev   # configs, model metadata
   libcli11-dev         # command line
   libfmt-dev           # formatting
   libstb-dev           # image decoding and writing
   zlib1g-dev           # CRC-32 checksums of model files and checkpoints
-  gfortran             # libgfortran.a: OpenBLAS's Fortran runtime, for HEATMARK_STATIC builds
   clang-14 libclang-rt-14-dev libomp-14-dev  # clang, libFuzzer and its OpenMP: the fuzz targets in fuzz/
 )
 

@@ -125,7 +125,7 @@ bool conv2d_forward_family(const Options& o, Device device, const std::vector<Co
     const Tensor x = random_tensor({s.N, s.C_in, s.H, s.W}, gen, -1, 1, device);
     const Tensor w = random_tensor({s.C_out, s.C_in, s.kH, s.kW}, gen, -1, 1, device);
     std::vector<float> expected(s.N * s.C_out * s.OH * s.OW);
-    cpu::conv2d_forward_gemm(s, x.to(Device::cpu()).data(), w.to(Device::cpu()).data(), nullptr, expected.data());
+    cpu::conv2d_forward_direct(s, x.to(Device::cpu()).data(), w.to(Device::cpu()).data(), nullptr, expected.data());
     double vendor_ms = -1;
 #if HEATMARK_HAS_CUDA
     if (device.is_cuda()) {
@@ -155,7 +155,7 @@ bool conv2d_backward_weight_family(const Options& o, Device device, const std::v
     const Tensor x = random_tensor({s.N, s.C_in, s.H, s.W}, gen, -1, 1, device);
     const Tensor gy = random_tensor({s.N, s.C_out, s.OH, s.OW}, gen, -1, 1, device);
     std::vector<float> expected(s.C_out * s.gemm_k(), 0.0f);
-    cpu::conv2d_backward_weight_gemm(s, x.to(Device::cpu()).data(), gy.to(Device::cpu()).data(), expected.data());
+    cpu::conv2d_backward_weight_direct(s, x.to(Device::cpu()).data(), gy.to(Device::cpu()).data(), expected.data());
     double vendor_ms = -1;
 #if HEATMARK_HAS_CUDA
     if (device.is_cuda()) {

@@ -8,11 +8,13 @@
 // Gradient convention: gx is written (=); gw and gb accumulate (+=).
 //
 // These direct loops are the readable ground truth, used in double by the
-// gradient checks. The float path of the CPU backend lowers the convolution
-// to OpenBLAS sgemm (conv2d_gemm.cpp); the two are compared in the op tests.
+// gradient checks. The float path of the CPU backend is conv2d_direct.cpp:
+// the same sums, register-blocked with the micro-kernels of tile_kernels.h;
+// the op tests compare the two.
 #pragma once
 
 #include "base/op_shapes.h"
+#include "tensor/cpu/tile_grid.h"
 
 namespace heatmark::cpu {
 
@@ -95,10 +97,24 @@ void conv2d_backward_bias(const Conv2dShape& s, const T* gy, T* gb) {
   }
 }
 
-// The float CPU path: blocked lowering onto OpenBLAS sgemm (conv2d_gemm.cpp).
-// Same contracts as above. The bias gradient is channel_sum_accumulate (reduce.h).
-void conv2d_forward_gemm(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y);
-void conv2d_backward_data_gemm(const Conv2dShape& s, const float* gy, const float* w, float* gx);
-void conv2d_backward_weight_gemm(const Conv2dShape& s, const float* x, const float* gy, float* gw);
+// The float CPU path (conv2d_direct.cpp). Same contracts as above. The bias
+// gradient is channel_sum_accumulate (reduce.h).
+//
+// ConvTiling is how it runs: the micro-kernel variant (by default
+// tile_kernels(): the CPU's best, or the one HEATMARK_CPU_KERNELS names) and
+// the loop nest around it. The defaults are production; the CPU kernel lab
+// (tensor/cpu/lab) times the alternatives.
+struct ConvTiling {
+  const TileKernels* kernels = nullptr;  // null: tile_kernels()
+  RowsSchedule rows;                     // forward and backward data
+  int64_t dot_q_chunk = 256;             // weight gradient: positions per pass over the output channels
+  int64_t dot_column_blocks = 4;         // weight gradient: column blocks per work item
+};
+void conv2d_forward_direct(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,
+                           const ConvTiling& tiling = {});
+void conv2d_backward_data_direct(const Conv2dShape& s, const float* gy, const float* w, float* gx,
+                                 const ConvTiling& tiling = {});
+void conv2d_backward_weight_direct(const Conv2dShape& s, const float* x, const float* gy, float* gw,
+                                   const ConvTiling& tiling = {});
 
 }  // namespace heatmark::cpu

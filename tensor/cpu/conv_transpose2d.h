@@ -9,7 +9,7 @@
 // Gradient convention: gx is written (=); gw and gb accumulate (+=).
 //
 // These loops are the ground truth. The float CPU path reuses the lowered
-// conv2d kernels through the adjoint relation (conv_transpose2d_gemm.cpp).
+// conv2d kernels through the adjoint relation (conv_transpose2d_direct.cpp).
 #pragma once
 
 #include "base/op_shapes.h"
@@ -93,11 +93,11 @@ void conv_transpose2d_backward_bias(const ConvTranspose2dShape& s, const T* gy, 
   }
 }
 
-// The float CPU path (conv_transpose2d_gemm.cpp); same contracts. The bias
+// The float CPU path (conv_transpose2d_direct.cpp); same contracts. The bias
 // gradient is channel_sum_accumulate (reduce.h).
-void conv_transpose2d_forward_gemm(const ConvTranspose2dShape& s, const float* x, const float* w, const float* b,
+void conv_transpose2d_forward_direct(const ConvTranspose2dShape& s, const float* x, const float* w, const float* b,
                                    float* y);
-void conv_transpose2d_backward_data_gemm(const ConvTranspose2dShape& s, const float* gy, const float* w, float* gx);
-void conv_transpose2d_backward_weight_gemm(const ConvTranspose2dShape& s, const float* x, const float* gy, float* gw);
+void conv_transpose2d_backward_data_direct(const ConvTranspose2dShape& s, const float* gy, const float* w, float* gx);
+void conv_transpose2d_backward_weight_direct(const ConvTranspose2dShape& s, const float* x, const float* gy, float* gw);
 
 }  // namespace heatmark::cpu

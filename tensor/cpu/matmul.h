@@ -1,8 +1,8 @@
 // CPU reference kernels: matrix product y(M, N) = a(M, K) b(K, N), row-major.
 //
 // These plain loops are the ground truth (and the double path of the gradient
-// checks). The float path of the CPU backend goes through OpenBLAS, see
-// matmul_blas.cpp.
+// checks). The float path of the CPU backend runs the rows micro-kernel of
+// tile_kernels.h, see matmul_tiled.cpp.
 // Gradient convention: ga = gy b^T and gb = a^T gy are written (=).
 #pragma once
 
@@ -44,9 +44,9 @@ void matmul_backward(const T* a, const T* b, const T* gy, T* ga, T* gb, int64_t 
   }
 }
 
-// The OpenBLAS float path (parallel over fixed row blocks of the output).
-void matmul_forward_blas(const float* a, const float* b, float* y, int64_t M, int64_t K, int64_t N);
-void matmul_backward_blas(const float* a, const float* b, const float* gy, float* ga, float* gb,
-                          int64_t M, int64_t K, int64_t N);
+// The float path (matmul_tiled.cpp): the rows micro-kernel over the output.
+void matmul_forward_tiled(const float* a, const float* b, float* y, int64_t M, int64_t K, int64_t N);
+void matmul_backward_tiled(const float* a, const float* b, const float* gy, float* ga, float* gb,
+                           int64_t M, int64_t K, int64_t N);
 
 }  // namespace heatmark::cpu

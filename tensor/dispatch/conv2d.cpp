@@ -33,7 +33,7 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int str
   Tensor y = Tensor::empty({s.N, s.C_out, s.OH, s.OW}, x.device());
   const float* bias = b.defined() ? b.data() : nullptr;
   if (x.device().is_cpu())
-    cpu::conv2d_forward_gemm(s, x.data(), w.data(), bias, y.data());
+    cpu::conv2d_forward_direct(s, x.data(), w.data(), bias, y.data());
   else if (use_vendor(x.device()))
     HM_VENDOR(conv2d_forward(s, x.data(), w.data(), bias, y.data()));
   else
@@ -47,7 +47,7 @@ Tensor conv2d_backward_data(const Conv2dShape& s, const Tensor& gy, const Tensor
            gy.shape().str(), s.N, s.C_out, s.OH, s.OW);
   Tensor gx = Tensor::empty({s.N, s.C_in, s.H, s.W}, gy.device());
   if (gy.device().is_cpu())
-    cpu::conv2d_backward_data_gemm(s, gy.data(), w.data(), gx.data());
+    cpu::conv2d_backward_data_direct(s, gy.data(), w.data(), gx.data());
   else if (use_vendor(gy.device()))
     HM_VENDOR(conv2d_backward_data(s, gy.data(), w.data(), gx.data()));
   else
@@ -60,7 +60,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const Tensor& x, const Tensor&
   HM_CHECK(gw.shape() == Shape({s.C_out, s.C_in, s.kH, s.kW}), "conv2d backward: weight gradient has shape {}",
            gw.shape().str());
   if (gy.device().is_cpu()) {
-    cpu::conv2d_backward_weight_gemm(s, x.data(), gy.data(), gw.data());
+    cpu::conv2d_backward_weight_direct(s, x.data(), gy.data(), gw.data());
     return;
   }
   if (use_vendor(gy.device())) {

@@ -36,7 +36,7 @@ Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& 
   Tensor y = Tensor::empty({s.N, s.C_out, s.OH, s.OW}, x.device());
   const float* bias = b.defined() ? b.data() : nullptr;
   if (x.device().is_cpu()) {
-    cpu::conv_transpose2d_forward_gemm(s, x.data(), w.data(), bias, y.data());
+    cpu::conv_transpose2d_forward_direct(s, x.data(), w.data(), bias, y.data());
   } else if (use_vendor(x.device())) {
     // The transposed convolution is its convolution's data gradient (ConvTranspose2dShape::as_conv).
     HM_VENDOR(conv2d_backward_data(s.as_conv(), x.data(), w.data(), y.data()));
@@ -54,7 +54,7 @@ Tensor conv_transpose2d_backward_data(const ConvTranspose2dShape& s, const Tenso
            s.C_out, s.OH, s.OW);
   Tensor gx = Tensor::empty({s.N, s.C_in, s.H, s.W}, gy.device());
   if (gy.device().is_cpu())
-    cpu::conv_transpose2d_backward_data_gemm(s, gy.data(), w.data(), gx.data());
+    cpu::conv_transpose2d_backward_data_direct(s, gy.data(), w.data(), gx.data());
   else if (use_vendor(gy.device()))
     HM_VENDOR(conv2d_forward(s.as_conv(), gy.data(), w.data(), nullptr, gx.data()));
   else
@@ -67,7 +67,7 @@ void conv_transpose2d_backward_weight(const ConvTranspose2dShape& s, const Tenso
   HM_CHECK(gw.shape() == Shape({s.C_in, s.C_out, s.kH, s.kW}),
            "conv_transpose2d backward: weight gradient has shape {}", gw.shape().str());
   if (gy.device().is_cpu())
-    cpu::conv_transpose2d_backward_weight_gemm(s, x.data(), gy.data(), gw.data());
+    cpu::conv_transpose2d_backward_weight_direct(s, x.data(), gy.data(), gw.data());
   else if (use_vendor(gy.device()))
     HM_VENDOR(conv2d_backward_weight(s.as_conv(), gy.data(), x.data(), gw.data()));
   else

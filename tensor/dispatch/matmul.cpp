@@ -22,7 +22,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   const int64_t M = a.size(0), K = a.size(1), N = b.size(1);
   Tensor y = Tensor::empty({M, N}, a.device());
   if (a.device().is_cpu())
-    cpu::matmul_forward_blas(a.data(), b.data(), y.data(), M, K, N);
+    cpu::matmul_forward_tiled(a.data(), b.data(), y.data(), M, K, N);
   else if (use_vendor(a.device()))
     HM_VENDOR(matmul_forward(a.data(), b.data(), y.data(), M, K, N));
   else
@@ -41,7 +41,7 @@ void matmul_backward(const Tensor& a, const Tensor& b, const Tensor& gy, Tensor*
   float* ga_data = ga ? ga->data() : nullptr;
   float* gb_data = gb ? gb->data() : nullptr;
   if (a.device().is_cpu())
-    cpu::matmul_backward_blas(a.data(), b.data(), gy.data(), ga_data, gb_data, M, K, N);
+    cpu::matmul_backward_tiled(a.data(), b.data(), gy.data(), ga_data, gb_data, M, K, N);
   else if (use_vendor(a.device()))
     HM_VENDOR(matmul_backward(a.data(), b.data(), gy.data(), ga_data, gb_data, M, K, N));
   else

@@ -3,16 +3,16 @@
 // forward is that convolution's data gradient, its data gradient is that
 // convolution's forward, and its weight gradient is that convolution's
 // weight gradient with the roles of input and output gradient swapped. So
-// the blocked sgemm lowering of conv2d_gemm.cpp serves all three.
+// the direct convolution of conv2d_direct.cpp serves all three.
 #include "tensor/cpu/conv2d.h"
 #include "tensor/cpu/conv_transpose2d.h"
 #include "tensor/parallel.h"
 
 namespace heatmark::cpu {
 
-void conv_transpose2d_forward_gemm(const ConvTranspose2dShape& s, const float* x, const float* w, const float* b,
+void conv_transpose2d_forward_direct(const ConvTranspose2dShape& s, const float* x, const float* w, const float* b,
                                    float* y) {
-  conv2d_backward_data_gemm(s.as_conv(), x, w, y);
+  conv2d_backward_data_direct(s.as_conv(), x, w, y);
   if (!b) return;
   const int64_t pixels = s.OH * s.OW;
   parallel_items(s.N * s.C_out, [&](int64_t plane) {
@@ -22,12 +22,12 @@ void conv_transpose2d_forward_gemm(const ConvTranspose2dShape& s, const float* x
   });
 }
 
-void conv_transpose2d_backward_data_gemm(const ConvTranspose2dShape& s, const float* gy, const float* w, float* gx) {
-  conv2d_forward_gemm(s.as_conv(), gy, w, nullptr, gx);
+void conv_transpose2d_backward_data_direct(const ConvTranspose2dShape& s, const float* gy, const float* w, float* gx) {
+  conv2d_forward_direct(s.as_conv(), gy, w, nullptr, gx);
 }
 
-void conv_transpose2d_backward_weight_gemm(const ConvTranspose2dShape& s, const float* x, const float* gy, float* gw) {
-  conv2d_backward_weight_gemm(s.as_conv(), gy, x, gw);
+void conv_transpose2d_backward_weight_direct(const ConvTranspose2dShape& s, const float* x, const float* gy, float* gw) {
+  conv2d_backward_weight_direct(s.as_conv(), gy, x, gw);
 }
 
 }  // namespace heatmark::cpu

@@ -1,0 +1,53 @@
+#include "tensor/cpu/tile_grid.h"
+
+#include <algorithm>
+
+#include "tensor/parallel.h"
+
+namespace heatmark::cpu {
+
+float* scratch(Scratch slot, int64_t floats) {
+  thread_local std::vector<float> buffers[4];
+  std::vector<float>& b = buffers[static_cast<int>(slot)];
+  if (static_cast<int64_t>(b.size()) < floats) b.resize(floats);
+  return b.data();
+}
+
+void run_rows_grids(const std::vector<RowsGrid>& grids, const TileKernels& k, const RowsSchedule& schedule) {
+  const int64_t mr = k.rows_mr, nr = k.rows_nr;
+  auto chunks_of = [&](const RowsGrid& r) {
+    return r.q_end > r.q_begin ? ceil_div(ceil_div(r.q_end - r.q_begin, nr), schedule.chunk_tiles) : 0;
+  };
+  std::vector<int64_t> first_item(grids.size() + 1, 0);
+  for (size_t g = 0; g < grids.size(); ++g) first_item[g + 1] = first_item[g] + chunks_of(grids[g]);
+  parallel_items(first_item.back(), [&](int64_t item) {
+    const size_t g = std::upper_bound(first_item.begin(), first_item.end(), item) - first_item.begin() - 1;
+    const RowsGrid& r = grids[g];
+    const int64_t q_chunk = r.q_begin + (item - first_item[g]) * schedule.chunk_tiles * nr;
+    const int64_t q_stop = std::min(r.q_end, q_chunk + schedule.chunk_tiles * nr);
+    const int64_t block_channels =
+        schedule.steps_per_block > 0 ? std::max<int64_t>(1, schedule.steps_per_block / r.taps) : r.channels;
+    RowsTile t;
+    t.taps = r.taps;
+    t.tap_offset = r.tap_offset;
+    t.b_stride = r.b_stride;
+    t.ldc = r.ldc;
+    for (int64_t c0 = 0; c0 < r.channels; c0 += block_channels) {
+      t.channels = std::min(block_channels, r.channels - c0);
+      t.accumulate = c0 > 0;
+      for (int64_t m0 = 0; m0 < r.M; m0 += mr) {
+        // Block m0 / mr of the packed operand, from channel c0 on.
+        t.a = r.a + (m0 * r.channels + c0 * mr) * r.taps;
+        t.m_valid = static_cast<int>(std::min(mr, r.M - m0));
+        for (int64_t q = q_chunk; q < q_stop; q += nr) {
+          t.b = r.b + c0 * r.b_stride + q;
+          t.c = r.c + m0 * r.ldc + q;
+          t.n_valid = static_cast<int>(std::min(nr, q_stop - q));
+          k.rows(t);
+        }
+      }
+    }
+  });
+}
+
+}  // namespace heatmark::cpu
