@@ -107,7 +107,7 @@ void conv2d_backward_bias(const Conv2dShape& s, const T* gy, T* gb) {
 struct ConvTiling {
   const TileKernels* kernels = nullptr;  // null: tile_kernels()
   RowsSchedule rows;                     // forward and backward data
-  int64_t dot_q_chunk = 256;             // weight gradient: positions per pass over the output channels
+  int64_t dot_q_chunk = int64_t{1} << 40;  // weight gradient: positions per pass over the output channels
   int64_t dot_column_blocks = 4;         // weight gradient: column blocks per work item
 };
 void conv2d_forward_direct(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y,

@@ -44,7 +44,8 @@ namespace {
 // s*s planes of rows x cols per channel, each followed by kTileSlack zeros.
 struct Planes {
   int64_t s, pad, rows, cols;
-  int64_t plane_floats() const { return rows * cols + kTileSlack; }
+  // Rounded to whole cache lines, so that every plane starts aligned.
+  int64_t plane_floats() const { return round_up(rows * cols + kTileSlack, 16); }
   int64_t channel_floats() const { return s * s * plane_floats(); }
   // The shift of tap (kh, kw) within a channel.
   int64_t tap_offset(int64_t kh, int64_t kw) const {
@@ -217,19 +218,31 @@ void conv2d_backward_data_direct(const Conv2dShape& s, const float* gy, const fl
     }
   run_rows_grids(grids, k, tiling.rows);
   if (in_place) return;
-  // Interleave the phases into gx.
+  // Interleave the phases into gx: padded row ih + pad is phase row
+  // (ih + pad) / st of phase (ih + pad) % st, and the same for columns.
+  std::vector<int64_t> col_phase(s.W), col_index(s.W);
+  for (int64_t iw = 0; iw < s.W; ++iw) {
+    col_phase[iw] = (iw + s.pad) % st;
+    col_index[iw] = (iw + s.pad) / st;
+  }
   parallel_for(0, s.N * s.C_in, 4, [&](int64_t lo_nc, int64_t hi_nc) {
     for (int64_t nc = lo_nc; nc < hi_nc; ++nc) {
       const int64_t n = nc / s.C_in, ci = nc % s.C_in;
-      float* out = gx + nc * s.H * s.W;
+      std::vector<const float*> phase_row(st);  // row a of each phase (null: no tap lands there)
       for (int64_t ih = 0; ih < s.H; ++ih) {
         const int64_t rh = (ih + s.pad) % st, a = (ih + s.pad) / st;
-        for (int64_t iw = 0; iw < s.W; ++iw) {
-          const int64_t rw = (iw + s.pad) % st, bcol = (iw + s.pad) / st;
+        float* out = gx + (nc * s.H + ih) * s.W;
+        for (int64_t rw = 0; rw < st; ++rw) {
           const int64_t f = rh * st + rw;
-          out[ih * s.W + iw] = phases[f].kh.empty()
-                                   ? 0.0f
-                                   : grid[((n * phase_count + f) * s.C_in + ci) * grid_q + a * g.cols + bcol];
+          phase_row[rw] = phases[f].kh.empty() ? nullptr : grid + ((n * phase_count + f) * s.C_in + ci) * grid_q + a * g.cols;
+        }
+        if (st == 1) {
+          std::memcpy(out, phase_row[0] + col_index[0], s.W * sizeof(float));
+          continue;
+        }
+        for (int64_t iw = 0; iw < s.W; ++iw) {
+          const float* row = phase_row[col_phase[iw]];
+          out[iw] = row ? row[col_index[iw]] : 0.0f;
         }
       }
     }

@@ -1,16 +1,33 @@
 #include "tensor/cpu/tile_grid.h"
 
 #include <algorithm>
+#include <memory>
+#include <new>
 
 #include "tensor/parallel.h"
 
 namespace heatmark::cpu {
 
+namespace {
+// 64-byte aligned, so that tiles starting at a multiple of the vector width
+// load without splitting cache lines.
+struct AlignedBuffer {
+  struct Free {
+    void operator()(float* p) const { ::operator delete[](p, std::align_val_t(64)); }
+  };
+  std::unique_ptr<float[], Free> data;
+  int64_t size = 0;
+};
+}  // namespace
+
 float* scratch(Scratch slot, int64_t floats) {
-  thread_local std::vector<float> buffers[4];
-  std::vector<float>& b = buffers[static_cast<int>(slot)];
-  if (static_cast<int64_t>(b.size()) < floats) b.resize(floats);
-  return b.data();
+  thread_local AlignedBuffer buffers[4];
+  AlignedBuffer& b = buffers[static_cast<int>(slot)];
+  if (b.size < floats) {
+    b.data.reset(static_cast<float*>(::operator new[](floats * sizeof(float), std::align_val_t(64))));
+    b.size = floats;
+  }
+  return b.data.get();
 }
 
 void run_rows_grids(const std::vector<RowsGrid>& grids, const TileKernels& k, const RowsSchedule& schedule) {

@@ -40,8 +40,8 @@ struct RowsGrid {
 // packed weights stream in order. Blocks after the first accumulate, always
 // in the same order, so the sums do not depend on the split among threads.
 struct RowsSchedule {
-  int64_t chunk_tiles = 4;
-  int64_t steps_per_block = 144;  // 0: the whole reduction in one block
+  int64_t chunk_tiles = 8;
+  int64_t steps_per_block = 576;  // 0: the whole reduction in one block
 };
 
 // Computes every tile of every grid.

@@ -72,16 +72,18 @@ std::vector<Version> versions() {
     ConvTiling t = unblocked;
     t.kernels = avx2;
     v.push_back(tiled(3, "AVX2 6x16 tiles", "12 ymm accumulators in registers, 2 loads + 6 broadcasts per 12 FMAs", t));
-    ConvTiling blocked;
-    blocked.kernels = avx2;
-    v.push_back(tiled(4, "AVX2, L1 blocking (production)",
+    ConvTiling blocked{avx2, RowsSchedule{4, 144}, 256, 4};
+    v.push_back(tiled(4, "AVX2, L1 blocking",
                       "the reduction in blocks of ~144 steps that stay in L1; dot tiles over q chunks of 256", blocked));
+    ConvTiling production;
+    production.kernels = avx2;
+    v.push_back(tiled(5, "AVX2, blocks of 576 steps (production)",
+                      "v3, with reductions longer than 576 steps (64 channels of 3x3) split in blocks", production));
   }
   if (const TileKernels* avx512 = avx512_tile_kernels()) {
     ConvTiling blocked;
     blocked.kernels = avx512;
-    v.push_back(tiled(5, "AVX-512 8x32 tiles, L1 blocking (production)", "16 zmm accumulators, same loop nest as v4",
-                      blocked));
+    v.push_back(tiled(6, "AVX-512 8x32 tiles (production)", "16 zmm accumulators, the loop nest of v5", blocked));
   }
   return v;
 }
