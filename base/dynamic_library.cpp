@@ -34,6 +34,16 @@ DynamicLibrary::~DynamicLibrary() {
 
 void* DynamicLibrary::find_symbol(const char* name) const { return ::dlsym(handle_, name); }
 
+void* DynamicLibrary::binding(const char* name) const {
+  if (void* global = ::dlsym(RTLD_DEFAULT, name)) return global;
+  return find_symbol(name);
+}
+
+const void* loaded_object_of(const void* address) {
+  Dl_info info{};
+  return address && ::dladdr(address, &info) ? info.dli_fbase : nullptr;
+}
+
 void* DynamicLibrary::symbol(const char* name) const {
   void* address = find_symbol(name);
   HM_CHECK(address != nullptr, "{} has no symbol {}: the library is not the version this build expects", path_, name);

@@ -27,11 +27,21 @@ class DynamicLibrary {
   void* symbol(const char* symbol) const;
   // The same, or nullptr when there is no such symbol.
   void* find_symbol(const char* symbol) const;
+  // The definition the library's own references to `symbol` bind to: the
+  // loader looks in the process's global scope first (the executable, what
+  // it links, LD_PRELOAD), then in the library and its dependencies.
+  // nullptr when there is none.
+  void* binding(const char* symbol) const;
   const std::string& path() const { return path_; }
 
  private:
   void* handle_ = nullptr;
   std::string path_;
 };
+
+// The start of the loaded object (executable or shared library) that holds
+// `address`, to tell whether two symbols come from the same one; nullptr for
+// an address in none.
+const void* loaded_object_of(const void* address);
 
 }  // namespace heatmark
