@@ -10,7 +10,7 @@
 #
 # Threads: HEATMARK_BENCH_THREADS (default 2) for both, and each side in its
 # best fair configuration, printed next to the figures: heatmark with its
-# OpenMP pool and OpenBLAS pinned to one thread; PyTorch with OMP_NUM_THREADS
+# OpenMP pool and its CPU kernels; PyTorch with OMP_NUM_THREADS
 # equal to the thread count, OPENBLAS_NUM_THREADS=1 and oneDNN on (see
 # bench/pytorch_train_step.py, which checks both from the loaded libraries).
 # Installs Debian's python3-torch when it is missing; builds heatmark when
@@ -70,8 +70,8 @@ pt_net = max(p["peak_rss_mib"] - p["rss_after_import_mib"] for p in pt)
 print("peak RSS MiB, whole process: heatmark %.0f, PyTorch %.0f (ratio %.2f)" % (hm_peak, pt_peak, hm_peak / pt_peak))
 print("peak RSS MiB, net of start-up (heatmark: before the model; PyTorch: after import torch, before the model):"
       " heatmark %.0f, PyTorch %.0f (ratio %.2f)" % (hm_net, pt_net, hm_net / pt_net))
-print("configuration heatmark: %d threads, OpenBLAS %d thread(s), %s kernels" % (
-    hm[0]["threads"], hm[0]["blas_threads"], hm[0]["blas_kernels"]))
+print("configuration heatmark: %d threads, %s CPU kernels, --kernels %s" % (
+    hm[0]["threads"], hm[0]["cpu_kernels"], hm[0]["kernels"]))
 c = pt[0]["configuration"]
 print("configuration PyTorch %s: %d threads, OMP_NUM_THREADS=%s, OpenBLAS %s thread(s), %s kernels, oneDNN %s" % (
     pt[0]["version"], c["torch_threads"], c["OMP_NUM_THREADS"], c["openblas_threads"], c["openblas_kernels"],

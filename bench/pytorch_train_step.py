@@ -94,9 +94,12 @@ def main():
     threads = args.threads or like["threads"]
     steps = args.steps or like["steps"]
     configure_environment(threads)
-    if like.get("blas_kernels") and "OPENBLAS_CORETYPE" not in os.environ:
-        # Applied below only if OpenBLAS picks its generic kernels on its own.
-        pending_coretype = like["blas_kernels"]
+    if "OPENBLAS_CORETYPE" not in os.environ:
+        # The kernels of this CPU's vector units; applied below only if
+        # OpenBLAS picks its generic ones on its own (it does on CPU models it
+        # does not know, as in many virtual machines).
+        flags = open("/proc/cpuinfo").read().split()
+        pending_coretype = "SkylakeX" if "avx512f" in flags else "Haswell" if "avx2" in flags else None
     else:
         pending_coretype = None
 
@@ -124,9 +127,14 @@ def main():
     device = torch.device(args.device)
     model = HRNet(cfg, cfg.get("head", "simple")).to(device)
     parameters = sum(p.numel() for p in model.parameters())
-    batch, size, k = like["batch"], like["input_size"], like["landmarks"]
-    images = torch.randn(batch, cfg["in_channels"], size, size, device=device)
-    landmarks = torch.rand(batch, k, 2, device=device) * 0.8 * size + 0.1 * size
+    batch, k = like["batch"], like["landmarks"]
+    # Files from before non-square inputs have only input_size, a number.
+    width = like.get("input_width", like["input_size"])
+    height = like.get("input_height", like["input_size"])
+    images = torch.randn(batch, cfg["in_channels"], height, width, device=device)
+    side = min(width, height)
+    landmarks = torch.rand(batch, k, 2, device=device) * 0.8 * side + 0.1 * side
+    input_scale = torch.tensor([float(width), float(height)], device=device)
     on_gpu = device.type == "cuda"
 
     def synchronize():
@@ -142,9 +150,9 @@ def main():
             return
         heatmaps = model(images)
         h, w = heatmaps.shape[2:]
-        targets = gaussian_targets(landmarks * (w / size), h, w, 3.0)
+        targets = gaussian_targets(landmarks * (w / width), h, w, 3.0)  # the heatmap stride is the same on both axes
         coords = soft_argmax(heatmaps, 20.0)
-        loss = F.mse_loss(heatmaps, targets) + 0.5 * F.l1_loss(coords, landmarks / size)
+        loss = F.mse_loss(heatmaps, targets) + 0.5 * F.l1_loss(coords, landmarks / input_scale)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -185,7 +193,7 @@ def main():
         "onednn_enabled": torch.backends.mkldnn.enabled,
     }
     print("PyTorch %s: %s (%d parameters), input %dx%d, batch %d, %d landmarks, %d threads"
-          % (torch.__version__, like["model"], parameters, size, size, batch, k, threads))
+          % (torch.__version__, like["model"], parameters, width, height, batch, k, threads))
     print("%s: %.2f ms median of %d (min %.2f), %.2f images/s" % (what, ms, steps, min(times), 1000 * batch / ms))
     if not on_gpu:
         print("configuration: torch %d threads (interop %d), OMP_NUM_THREADS=%s, OpenBLAS %s thread(s) with %s kernels"

@@ -37,5 +37,16 @@ target_link_libraries(heatmark_fmt INTERFACE fmt::fmt-header-only)
 # OpenMP: compile with -fopenmp, but link libgomp.a instead of the driver's -lgomp.
 target_compile_options(heatmark_openmp INTERFACE $<$<COMPILE_LANGUAGE:CXX>:-fopenmp>)
 target_link_libraries(heatmark_openmp INTERFACE ${HEATMARK_GOMP_A} Threads::Threads ${CMAKE_DL_LIBS})
+# oneDNN (--kernels vendor on the CPU) is loaded at run time, and libdnnl.so
+# calls these libgomp functions. The heatmark program exports its symbols
+# (ENABLE_EXPORTS), so the calls bind to this static libgomp, one OpenMP
+# runtime for everything, provided the program holds every one of them: pull
+# in those heatmark itself never calls. Missing one (GOMP_barrier) would bind
+# it to the libgomp.so.1 libdnnl.so brings, where a barrier of another
+# runtime's team does nothing (tensor/cpu/vendor/onednn_library.cpp refuses that).
+foreach(function GOMP_parallel GOMP_barrier omp_get_max_threads omp_get_num_threads omp_get_thread_num omp_in_parallel
+                 omp_set_num_threads)
+  target_link_options(heatmark_openmp INTERFACE "LINKER:-u,${function}")
+endforeach()
 add_link_options(-static-libstdc++ -static-libgcc)
 message(STATUS "heatmark: static build (C++ runtime, OpenMP, fmt linked in)")

@@ -35,7 +35,9 @@ OpFamily conv2d_family() {
       conv2d_case(2, 5, 7, 6, 9, 1, 2, 0, true),     // 1x1 stride 2: three of the four phases get no tap
       conv2d_case(1, 40, 6, 7, 13, 3, 2, 1, false),  // a reduction of several L1 blocks, stride 2
       conv2d_case(2, 40, 6, 7, 13, 3, 1, 1, false),  // the same at stride 1
+      conv2d_case(2, 5, 8, 10, 6, 3, 2, 0, true),    // stride 2 leaving the last row and column unread
   };
+  f.cpu_vendor = true;  // oneDNN
   f.perf_cases = {
       conv2d_case(1, 32, 64, 64, 32, 3, 1, 1, false),
       conv2d_case(1, 64, 128, 128, 64, 3, 2, 1, false),
@@ -262,6 +264,7 @@ OpFamily conv_transpose2d_family() {
       conv_transpose2d_case(1, 4, 6, 5, 3, 3, 1, 1, 0, true),   // stride 1
       conv_transpose2d_case(1, 17, 4, 4, 9, 4, 2, 1, 0, false), // odd channel counts
   };
+  f.cpu_vendor = true;  // oneDNN, through the adjoint convolution
   f.perf_cases = {conv_transpose2d_case(1, 64, 48, 48, 64, 4, 2, 1, 0, false)};
   return f;
 }

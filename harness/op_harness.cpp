@@ -14,6 +14,7 @@
 #include "cuda/vendor/vendor.h"
 #endif
 #include "base/error.h"
+#include "tensor/cpu/vendor/onednn.h"
 #include "tensor/philox.h"
 
 namespace heatmark::harness {
@@ -38,11 +39,22 @@ const OpFamily& family(const std::string& op) {
 }
 
 std::string Backend::name() const {
-  return device.str() + (device.is_cuda() && provider == kernels::KernelProvider::Vendor ? " vendor" : "");
+  return device.str() + (!device.is_emu() && provider == kernels::KernelProvider::Vendor ? " vendor" : "");
+}
+
+bool cpu_vendor_available() {
+  try {
+    onednn::version();
+    return true;
+  } catch (const Error&) {
+    return false;  // not built in, or the library is missing: tests/tensor/test_onednn.cpp says which
+  }
 }
 
 std::vector<Backend> backends() {
-  std::vector<Backend> all{{Device::cpu()}, {Device::emu()}};
+  std::vector<Backend> all{{Device::cpu()}};
+  if (cpu_vendor_available()) all.push_back({Device::cpu(), kernels::KernelProvider::Vendor});
+  all.push_back({Device::emu()});
   if (cuda::device_count() > 0) {
     all.push_back({Device::cuda(0), kernels::KernelProvider::HandWritten});
     all.push_back({Device::cuda(0), kernels::KernelProvider::Vendor});
@@ -51,8 +63,11 @@ std::vector<Backend> backends() {
 }
 
 std::vector<Backend> backends_for(const OpFamily& family) {
-  if (!family.gpu_kernels) return {{Device::cpu()}};
-  return backends();
+  std::vector<Backend> out;
+  for (const Backend& b : backends()) {
+    if (b.is_cpu_vendor() ? family.cpu_vendor : b.device.is_cpu() || family.gpu_kernels) out.push_back(b);
+  }
+  return out;
 }
 
 namespace {

@@ -73,6 +73,7 @@ struct OpFamily {
   std::vector<OpCase> cases;       // small shapes, odd sizes: for the tests
   std::vector<OpCase> perf_cases;  // model-sized shapes: for perf mode
   bool gpu_kernels = true;         // has hand-written CUDA kernels (runs on emu and cuda)
+  bool cpu_vendor = false;         // has a vendor path on the CPU (oneDNN; runs on "cpu vendor" too)
 };
 
 // A conv2d case of any shape (square kernel), as the registry makes them;
@@ -84,18 +85,23 @@ OpCase conv2d_case(int64_t N, int64_t C_in, int64_t H, int64_t W, int64_t C_out,
 const std::vector<OpFamily>& registry();
 const OpFamily& family(const std::string& op);
 
-// Where an op runs: a device, and on CUDA which kernels (hand-written or vendor).
+// Where an op runs: a device, and which kernels (hand-written or vendor).
 struct Backend {
   Device device;
   kernels::KernelProvider provider = kernels::KernelProvider::HandWritten;
-  std::string name() const;  // "cpu", "emu", "cuda:0", "cuda:0 vendor"
+  std::string name() const;  // "cpu", "cpu vendor", "emu", "cuda:0", "cuda:0 vendor"
+  bool is_cpu_vendor() const { return device.is_cpu() && provider == kernels::KernelProvider::Vendor; }
 };
 
-// The backends present in this build and on this machine: cpu, emu (the
-// hand-written kernels under the emulator), and with a GPU cuda twice, with
-// the hand-written and with the vendor kernels.
+// The backends present in this build and on this machine: cpu, cpu vendor
+// when oneDNN loads, emu (the hand-written kernels under the emulator), and
+// with a GPU cuda twice, with the hand-written and with the vendor kernels.
 std::vector<Backend> backends();
-// The backends `family` runs on.
+// True when this build has oneDNN and it loads here (the cpu vendor backend).
+bool cpu_vendor_available();
+// The backends `family` runs on: the GPU-like ones only when it has
+// hand-written CUDA kernels, cpu vendor only when it has a vendor path on the
+// CPU (elsewhere it would run the hand-written CPU kernel a second time).
 std::vector<Backend> backends_for(const OpFamily& family);
 
 struct CheckResult {

@@ -19,19 +19,24 @@
 
 namespace heatmark::kernels {
 
-// Which kernels run on CUDA devices: the hand-written ones (the default) or
-// the vendor libraries (cuDNN for conv2d, conv_transpose2d and batch norm,
-// cuBLAS for matmul; everything else stays hand-written). The CPU and the
-// emulator always run their own kernels.
+// Which kernels run: the hand-written ones (the default) or the vendor
+// libraries, loaded at run time, where they exist:
+//   CUDA devices  cuDNN for conv2d, conv_transpose2d and batch norm, cuBLAS
+//                 for matmul;
+//   the CPU       oneDNN for conv2d and conv_transpose2d (forward, data and
+//                 weight gradients; the bias gradient stays hand-written);
+// every other op stays hand-written on both. The emulator always runs the
+// hand-written kernels.
 enum class KernelProvider { HandWritten, Vendor };
 void set_kernel_provider(KernelProvider provider);
 KernelProvider kernel_provider();
 // "handwritten" or "vendor"; throws heatmark::Error otherwise.
 KernelProvider parse_kernel_provider(std::string_view text);
 // What a command does with its --kernels flag for `device`: parses it, and for
-// "vendor" loads cuDNN and cuBLAS now, so that a missing library is one clear
-// error at start-up (naming it and what to install) rather than mid-run, and
-// refuses a device that is not CUDA. Then sets the provider.
+// "vendor" loads the device's libraries now (oneDNN for the CPU, cuDNN and
+// cuBLAS for CUDA), so that a missing library is one clear error at start-up
+// (naming it, what was tried and what to install) rather than mid-run, and
+// refuses a device that has none (the emulator). Then sets the provider.
 void select_kernel_provider(std::string_view text, Device device);
 
 // ---- elementwise -------------------------------------------------------

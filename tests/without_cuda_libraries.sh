@@ -3,7 +3,8 @@
 # mount namespace (needs root) the CUDA toolkit folders are covered by empty
 # tmpfs mounts and every libcuda / libcudart / libcudnn / libcublas the loader
 # could find is covered by /dev/null. Then everything that does not ask for
-# the GPU must work, and --kernels vendor must fail with one clear line.
+# the GPU must work, --kernels vendor on the CPU (oneDNN) included, and a
+# vendor library that cannot be loaded must be one clear error line.
 #
 #   tests/without_cuda_libraries.sh HEATMARK_BINARY WORK_DIR
 set -uo pipefail  # not -e: every check runs and reports
@@ -54,6 +55,7 @@ mkdir -p "$work"
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 check "--help" 0 "$binary" --help && { grep -q "train" "$work/last.txt" || fail "--help does not list train"; }
 check "--version" 0 "$binary" --version && sed 's/^/   | /' "$work/last.txt"
+cp "$work/last.txt" "$work/version.txt"
 if grep -Eq "^CUDA [0-9.]+ built in" "$work/last.txt"; then
   [ "$hidden" -gt 0 ] || fail "a CUDA build, but no CUDA folder or library was found to hide: the test proves nothing"
   # A CUDA build says which libraries it could not load, and why.
@@ -68,11 +70,18 @@ check "predict --device cpu" 0 "$binary" predict --model "$work/run/best.safeten
   "$work/data/images" --out "$work/points.csv"
 [ -s "$work/points.csv" ] || fail "predict wrote no points"
 
-# --kernels vendor: exit 1 and exactly one line, the error, naming the library in a CUDA build.
-if check "train --kernels vendor is refused" 1 "$binary" train --data "$work/data" --device cpu --kernels vendor \
-     --input-size 64 --epochs 1 --out "$work/vendor-run"; then
+# --kernels vendor on the CPU is oneDNN, which needs no CUDA library: it trains where oneDNN
+# loads (a build with its headers, libdnnl on the machine). Where it cannot load (here, a file
+# that HEATMARK_ONEDNN_LIBRARY names and that is missing), or the build has no oneDNN, it is
+# exit 1 and exactly one line, the error, naming what is missing.
+if grep -q "^CPU vendor kernels: oneDNN [0-9]" "$work/version.txt"; then
+  check "train --device cpu --kernels vendor runs on oneDNN" 0 "$binary" train --data "$work/data" --device cpu \
+    --kernels vendor --input-size 64 --epochs 1 --batch 4 --out "$work/onednn-run"
+fi
+if check "train --kernels vendor without oneDNN is refused" 1 env HEATMARK_ONEDNN_LIBRARY=/nonexistent/libdnnl.so.2 \
+     "$binary" train --data "$work/data" --device cpu --kernels vendor --input-size 64 --epochs 1 --out "$work/vendor-run"; then
   lines=$(wc -l < "$work/last.txt")
-  if [ "$lines" -ne 1 ] || ! grep -q '^heatmark: error: .*--kernels\|^heatmark: error: cannot load libcudnn' "$work/last.txt"; then
+  if [ "$lines" -ne 1 ] || ! grep -q '^heatmark: error: oneDNN: cannot load\|^heatmark: error: --kernels vendor' "$work/last.txt"; then
     fail "--kernels vendor should print one error line; it printed $lines:"
     sed 's/^/   | /' "$work/last.txt"
   else

@@ -19,6 +19,7 @@
 #include "hrnet/hrnet.h"
 #include "layers/optimizer.h"
 #include "tensor/atomic_file.h"
+#include "tensor/cpu/vendor/onednn.h"
 #include "tensor/kernels.h"
 #include "tensor/parallel.h"
 #include "tensor/profiler.h"
@@ -139,12 +140,13 @@ int bench_train(const BenchTrainOptions& o) {
   const std::string what = o.forward_only ? "forward pass" : "training step";
   fmt::print("{} ({} head, {} parameters), input {}x{}, batch {}, {} landmarks, device {}{}, {} CPU threads\n",
              o.model, o.head, parameters, width, height, o.batch, o.landmarks, device.str(),
-             device.is_cuda() ? ", kernels " + o.kernels : "", num_threads());
+             device.is_emu() ? "" : ", kernels " + o.kernels, num_threads());
   fmt::print("{}: {:.2f} ms median of {} (min {:.2f}), {:.2f} images/s\n", what, step_ms, o.steps,
              *std::min_element(ms.begin(), ms.end()), images_per_s);
   if (device.is_cpu())
     fmt::print("configuration: heatmark {}, {} OpenMP threads, {} CPU kernels{}\n", HEATMARK_VERSION, num_threads(),
-               cpu_kernels(), o.kernels == "vendor" ? " (convolutions: oneDNN)" : "");
+               cpu_kernels(),
+               kernels::kernel_provider() == kernels::KernelProvider::Vendor ? ", conv on " + onednn::version() : "");
   fmt::print("peak host RSS {:.0f} MiB ({:.0f} MiB net of the {:.0f} MiB held before the model existed)",
              peak_rss_mib(), peak_rss_mib() - rss_before_model, rss_before_model);
   if (!device.is_cpu()) fmt::print(", peak {} memory {:.0f} MiB", device.str(), memory.peak_allocated / 1048576.0);

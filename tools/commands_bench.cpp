@@ -1,15 +1,18 @@
 // heatmark bench ops: time every op of the harness on a backend.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <tuple>
+#include <vector>
 
 #include "autograd/grad_mode.h"
 #include "base/error.h"
 #include "cuda/info.h"
 #include "hrnet/hrnet.h"
 #include "tensor/cpu/peak.h"
+#include "tensor/cpu/vendor/onednn.h"
 #include "tensor/parallel.h"
 #include "tensor/profiler.h"
 #include "harness/op_harness.h"
@@ -54,37 +57,58 @@ std::vector<std::pair<harness::OpCase, int>> model_conv_cases(const BenchOpsOpti
   return out;
 }
 
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
 // Times every registered op (or one), or a model's conv layers, on a backend.
 int bench_ops(const BenchOpsOptions& o) {
   const Device device = cuda::usable_device(Device::parse(o.device));
-  kernels::select_kernel_provider(o.kernels, device);  // loads cuDNN and cuBLAS up front for vendor
+  // Loads the device's vendor libraries up front for vendor (oneDNN, or cuDNN and cuBLAS).
+  kernels::select_kernel_provider(o.kernels, device);
   const harness::Backend backend{device, kernels::kernel_provider()};
-  // The yardsticks: the CPU's measured FMA peak, or on a GPU the vendor kernels.
+  // The yardsticks: on the CPU its measured FMA peak, and the vendor kernels
+  // (oneDNN on the CPU when it loads, cuDNN/cuBLAS on a GPU) against the
+  // hand-written ones, for the ops that have them (on the CPU only conv2d and
+  // conv_transpose2d: elsewhere both would run the same kernel).
+  const harness::Backend vendor{device, kernels::KernelProvider::Vendor};
+  const bool versus_vendor = backend.provider == kernels::KernelProvider::HandWritten &&
+                             (device.is_cuda() || (device.is_cpu() && harness::cpu_vendor_available()));
+  auto compared = [&](const harness::OpFamily& f) { return versus_vendor && (device.is_cuda() || f.cpu_vendor); };
+  bool any_compared = false;  // the ratio columns are shown
+  for (const harness::OpFamily& f : harness::registry())
+    if (o.model.empty() ? (o.op.empty() || f.op == o.op) : f.op == "conv2d") any_compared |= compared(f);
   double peak_gflops = 0;
   if (device.is_cpu()) {
     const cpu::FmaPeak peak = cpu::measure_fma_peak(num_threads());
     peak_gflops = peak.gflops;
-    fmt::print("backend: cpu, {} threads; measured {} FMA peak {:.1f} GFLOP/s\n", peak.threads, peak.isa, peak.gflops);
+    fmt::print("backend: {}, {} threads; measured {} FMA peak {:.1f} GFLOP/s\n", backend.name(), peak.threads, peak.isa,
+               peak.gflops);
+    if (backend.is_cpu_vendor() || any_compared)
+      fmt::print("vendor kernels: {} for conv2d and conv_transpose2d\n", onednn::version());
   } else {
     fmt::print("backend: {}\n", backend.name());
   }
-  const bool versus_vendor = device.is_cuda() && backend.provider == kernels::KernelProvider::HandWritten;
-  const harness::Backend vendor{device, kernels::KernelProvider::Vendor};
   fmt::print("{:<70} {:>5} {:>9} {:>9} {:>9} {:>9}", "case", "count", "fwd ms", "bwd ms", "fwd GF/s", "bwd GF/s");
   if (peak_gflops > 0) fmt::print(" {:>9} {:>9}", "fwd %peak", "bwd %peak");
-  if (versus_vendor) fmt::print(" {:>9} {:>9}", "fwd/vndr", "bwd/vndr");
+  if (any_compared) fmt::print(" {:>9} {:>9}", "fwd/vndr", "bwd/vndr");
   fmt::print("\n");
 
   double total_ms = 0, total_flops = 0, big3x3_ms = 0, big3x3_flops = 0;
-  auto report = [&](const harness::OpCase& c, int count) {
+  std::vector<double> forward_ratios, backward_ratios;  // hand-written time / vendor time, per case
+  auto report = [&](const harness::OpCase& c, int count, bool versus) {
     const harness::PerfResult r = harness::measure(c, backend, o.repeat);
     fmt::print("{:<70} {:>5} {:>9.3f} {:>9.3f} {:>9.2f} {:>9.2f}", c.describe(), count, r.forward_ms, r.backward_ms,
                r.forward_gflops, r.backward_gflops);
     if (peak_gflops > 0)
       fmt::print(" {:>8.1f}% {:>8.1f}%", 100 * r.forward_gflops / peak_gflops, 100 * r.backward_gflops / peak_gflops);
-    if (versus_vendor) {
+    if (versus) {
       const harness::PerfResult v = harness::measure(c, vendor, o.repeat);
-      fmt::print(" {:>9.2f} {:>9.2f}", r.forward_ms / v.forward_ms, r.backward_ms / v.backward_ms);
+      forward_ratios.push_back(r.forward_ms / v.forward_ms);
+      backward_ratios.push_back(r.backward_ms / v.backward_ms);
+      fmt::print(" {:>9.2f} {:>9.2f}", forward_ratios.back(), backward_ratios.back());
     }
     fmt::print("\n");
     total_ms += count * (r.forward_ms + r.backward_ms);
@@ -99,7 +123,8 @@ int bench_ops(const BenchOpsOptions& o) {
   if (!o.model.empty()) {
     HM_CHECK(o.op.empty() || o.op == "conv2d", "bench ops --model times the model's conv2d layers; --op {} does not apply",
              o.op);
-    for (const auto& [c, count] : model_conv_cases(o)) report(c, count);
+    const bool versus = compared(harness::family("conv2d"));
+    for (const auto& [c, count] : model_conv_cases(o)) report(c, count, versus);
     const double gflops = total_flops / (total_ms * 1e6);
     fmt::print("\nall conv layers of {} at {}x{}, batch {}, forward + backward: {:.1f} ms, {:.1f} GFLOP/s", o.model,
                o.input_size, o.input_size, o.batch, total_ms, gflops);
@@ -111,6 +136,10 @@ int bench_ops(const BenchOpsOptions& o) {
       if (peak_gflops > 0) fmt::print(" ({:.1f}% of peak)", 100 * big / peak_gflops);
       fmt::print("\n");
     }
+    if (!forward_ratios.empty())
+      fmt::print("hand-written time / {} time, median over the {} layers: forward {:.2f}, backward {:.2f}\n",
+                 device.is_cpu() ? "oneDNN" : "cuDNN", forward_ratios.size(), median(forward_ratios),
+                 median(backward_ratios));
     return 0;
   }
   bool found = false;
@@ -121,7 +150,7 @@ int bench_ops(const BenchOpsOptions& o) {
       fmt::print("{:<70} (CPU only)\n", f.op);
       continue;
     }
-    for (const harness::OpCase& c : f.perf_cases) report(c, 1);
+    for (const harness::OpCase& c : f.perf_cases) report(c, 1, compared(f));
   }
   HM_CHECK(found, "bench ops: unknown op '{}' (see the op harness registry)", o.op);
   return 0;
@@ -136,7 +165,9 @@ Command add_bench(CLI::App& parent) {
   cmd->add_option("--op", ops->op, "Only this op (e.g. conv2d)");
   cmd->add_option("--device", ops->device, "cpu, emu (kernels under the emulator: correctness, not speed) or cuda")
       ->capture_default_str();
-  cmd->add_option("--kernels", ops->kernels, "On cuda: handwritten or vendor (cuDNN/cuBLAS)")
+  cmd->add_option("--kernels", ops->kernels,
+                  "handwritten, or vendor: oneDNN on cpu, cuDNN/cuBLAS on cuda (handwritten also times vendor, "
+                  "when it loads, for the fwd/vndr and bwd/vndr ratios)")
       ->check(CLI::IsMember({"handwritten", "vendor"}))
       ->capture_default_str();
   cmd->add_option("--model", ops->model, "Time this model's conv layers (hrnet_w18, hrnet_w32, ...) instead");
@@ -159,7 +190,7 @@ Command add_bench(CLI::App& parent) {
   train_cmd->add_option("--landmarks", train->landmarks, "Landmarks (heatmaps)")->capture_default_str();
   train_cmd->add_option("--device", train->device, "cpu, cuda, cuda:N or emu (emu: correctness, not speed)")
       ->capture_default_str();
-  train_cmd->add_option("--kernels", train->kernels, "On cuda: handwritten or vendor")
+  train_cmd->add_option("--kernels", train->kernels, "handwritten, or vendor: oneDNN on cpu, cuDNN/cuBLAS on cuda")
       ->check(CLI::IsMember({"handwritten", "vendor"}))
       ->capture_default_str();
   train_cmd->add_option("--steps", train->steps, "Timed steps (the median is shown)")->capture_default_str();

@@ -7,9 +7,11 @@
 #include <algorithm>
 
 #include "base/error.h"
+#include "cuda/info.h"
 #include "infer/detector.h"
 #include "infer/metrics.h"
 #include "tensor/atomic_file.h"
+#include "tensor/kernels.h"
 #include "tools/commands.h"
 #include "train/trainer.h"
 
@@ -18,14 +20,16 @@ namespace heatmark::cli {
 namespace {
 
 struct EvalOptions {
-  std::string model, data, format = "auto", images, run, json, device = "cpu", decode = "softargmax";
+  std::string model, data, format = "auto", images, run, json, device = "cpu", kernels = "handwritten", decode = "softargmax";
   int64_t batch = 8;
   int stages = 2;
   double mm_per_px = 0;
 };
 
 int eval_command(const EvalOptions& o) {
-  Detector detector(o.model, Device::parse(o.device), parse_decoder(o.decode), o.stages);
+  const Device device = cuda::usable_device(Device::parse(o.device));
+  kernels::select_kernel_provider(o.kernels, device);  // for vendor: loads the libraries now, or says what is missing
+  Detector detector(o.model, device, parse_decoder(o.decode), o.stages);
   const HRNetConfig& mc = detector.config();
   // The images: a run's validation split, or a whole dataset.
   TrainConfig tc;
@@ -105,6 +109,9 @@ Command add_eval(CLI::App& parent) {
   cmd->add_option("--run", o->run, "Evaluate the validation images of this training run folder");
   cmd->add_option("--json", o->json, "Also write the metrics as JSON");
   cmd->add_option("--device", o->device, "cpu, cuda, cuda:N or emu")->capture_default_str();
+  cmd->add_option("--kernels", o->kernels, "handwritten, or vendor: oneDNN for conv on cpu, cuDNN/cuBLAS on cuda")
+      ->check(CLI::IsMember({"handwritten", "vendor"}))
+      ->capture_default_str();
   cmd->add_option("--decode", o->decode, "softargmax, argmax or dark")
       ->check(CLI::IsMember({"softargmax", "argmax", "dark"}))
       ->capture_default_str();

@@ -11,9 +11,11 @@
 #include <memory>
 
 #include "base/error.h"
+#include "cuda/info.h"
 #include "infer/detector.h"
 #include "infer/overlay.h"
 #include "tensor/atomic_file.h"
+#include "tensor/kernels.h"
 #include "tools/commands.h"
 
 namespace heatmark::cli {
@@ -48,7 +50,7 @@ std::vector<std::string> collect_images(const std::vector<std::string>& inputs) 
 }
 
 struct PredictOptions {
-  std::string model, out, overlay, device = "cpu", decode = "softargmax";
+  std::string model, out, overlay, device = "cpu", kernels = "handwritten", decode = "softargmax";
   std::vector<std::string> inputs;
   int64_t batch = 8;
   int stages = 2;
@@ -56,7 +58,9 @@ struct PredictOptions {
 };
 
 int predict_command(const PredictOptions& o) {
-  Detector detector(o.model, Device::parse(o.device), parse_decoder(o.decode), o.stages);
+  const Device device = cuda::usable_device(Device::parse(o.device));
+  kernels::select_kernel_provider(o.kernels, device);  // for vendor: loads the libraries now, or says what is missing
+  Detector detector(o.model, device, parse_decoder(o.decode), o.stages);
   const std::vector<std::string> files = collect_images(o.inputs);
   if (!o.overlay.empty()) {
     std::error_code created;
@@ -125,6 +129,9 @@ Command add_predict(CLI::App& parent) {
   cmd->add_option("--out", o->out, "Write the results to FILE.json or FILE.csv (default: print them)");
   cmd->add_option("--overlay", o->overlay, "Write each image with its landmarks drawn into this folder");
   cmd->add_option("--device", o->device, "cpu, cuda, cuda:N or emu")->capture_default_str();
+  cmd->add_option("--kernels", o->kernels, "handwritten, or vendor: oneDNN for conv on cpu, cuDNN/cuBLAS on cuda")
+      ->check(CLI::IsMember({"handwritten", "vendor"}))
+      ->capture_default_str();
   cmd->add_option("--decode", o->decode, "softargmax, argmax or dark")
       ->check(CLI::IsMember({"softargmax", "argmax", "dark"}))
       ->capture_default_str();

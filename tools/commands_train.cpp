@@ -146,7 +146,8 @@ Command add_train(CLI::App& parent) {
   f->add_augment(cmd, "--flip", &AugmentOptions::flip, "Augmentation: random horizontal flips");
   f->add(cmd, "--seed", &TrainConfig::seed, "Random seed (split, initialisation, data order, augmentation)");
   f->add(cmd, "--device", &TrainConfig::device, "cpu, cuda, cuda:N or emu");
-  f->add(cmd, "--kernels", &TrainConfig::kernels, "On cuda: handwritten or vendor");
+  f->add(cmd, "--kernels", &TrainConfig::kernels,
+         "handwritten, or vendor: oneDNN for conv on cpu, cuDNN/cuBLAS on cuda (loaded at run time)");
   f->add(cmd, "--threads", &TrainConfig::threads, "CPU threads (0: all)");
   f->add(cmd, "--out", &TrainConfig::out, "Run folder for checkpoints and metrics");
   f->add(cmd, "--max-steps", &TrainConfig::max_steps, "Stop after this many steps (0: no limit)");

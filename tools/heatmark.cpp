@@ -11,6 +11,7 @@
 #include "base/error.h"
 #include "cuda/info.h"
 #include "heatmark/version.h"
+#include "tensor/cpu/vendor/onednn.h"
 #include "tensor/parallel.h"
 #include "tools/commands.h"
 #if HEATMARK_HAS_CUDA
@@ -27,8 +28,8 @@ std::string version_text() {
 #if HEATMARK_HAS_CUDA
   cuda += "\nvendor kernels: " + vendor::report();
 #endif
-  return fmt::format("heatmark {}\n{}\nCPU threads: {}, CPU kernels: {}", HEATMARK_VERSION, cuda, num_threads(),
-                     cpu_kernels());
+  return fmt::format("heatmark {}\n{}\nCPU threads: {}, CPU kernels: {}\nCPU vendor kernels: {}", HEATMARK_VERSION,
+                     cuda, num_threads(), cpu_kernels(), onednn::report());
 }
 }  // namespace
 

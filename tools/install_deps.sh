@@ -12,6 +12,7 @@ packages=(
   libfmt-dev           # formatting
   libstb-dev           # image decoding and writing
   zlib1g-dev           # CRC-32 checksums of model files and checkpoints
+  libdnnl-dev          # oneDNN 2 headers: --kernels vendor on the CPU (the library is loaded at run time, not linked)
   clang-14 libclang-rt-14-dev libomp-14-dev  # clang, libFuzzer and its OpenMP: the fuzz targets in fuzz/
 )
 

@@ -9,10 +9,11 @@
 
 #include <fmt/format.h>
 
+#include "base/dynamic_library.h"
 #include "base/error.h"
 #include "cuda/runtime/check.h"
 #include "cuda/runtime/stream.h"
-#include "cuda/vendor/dynamic_library.h"
+#include "cuda/vendor/cuda_libraries.h"
 #include "cuda/vendor/vendor.h"
 
 namespace heatmark::vendor {
@@ -28,7 +29,8 @@ namespace {
   X(cublasSgemm_v2)
 
 struct Cublas {
-  DynamicLibrary library{{"libcublas.so.13", "libcublas.so"}, "cuBLAS for CUDA 13 (NVIDIA's package libcublas-13-0)"};
+  DynamicLibrary library{{"libcublas.so.13", "libcublas.so"}, cuda_library_folders(),
+                         cuda_library_remedy("cuBLAS for CUDA 13 (NVIDIA's package libcublas-13-0)")};
 #define HM_CUBLAS_MEMBER(name) decltype(&::name) name = reinterpret_cast<decltype(&::name)>(library.symbol(#name));
   HM_CUBLAS_FUNCTIONS(HM_CUBLAS_MEMBER)
 #undef HM_CUBLAS_MEMBER

@@ -9,11 +9,12 @@
 
 #include <fmt/format.h>
 
+#include "base/dynamic_library.h"
 #include "base/error.h"
 #include "cuda/device_memory.h"
 #include "cuda/runtime/check.h"
 #include "cuda/runtime/stream.h"
-#include "cuda/vendor/dynamic_library.h"
+#include "cuda/vendor/cuda_libraries.h"
 #include "cuda/vendor/vendor.h"
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
@@ -54,7 +55,8 @@ namespace {
   X(cudnnBatchNormalizationBackward)
 
 struct Cudnn {
-  DynamicLibrary library{{"libcudnn.so.9", "libcudnn.so"}, "cuDNN 9 for CUDA 13 (NVIDIA's package cudnn9-cuda-13)"};
+  DynamicLibrary library{{"libcudnn.so.9", "libcudnn.so"}, cuda_library_folders(),
+                         cuda_library_remedy("cuDNN 9 for CUDA 13 (NVIDIA's package cudnn9-cuda-13)")};
 #define HM_CUDNN_MEMBER(name) decltype(&::name) name = reinterpret_cast<decltype(&::name)>(library.symbol(#name));
   HM_CUDNN_FUNCTIONS(HM_CUDNN_MEMBER)
 #undef HM_CUDNN_MEMBER

@@ -1,9 +1,10 @@
-// Dispatch of conv2d: checks, then the CPU kernel or a launcher (or a vendor library) for the
-// device.
+// Dispatch of conv2d: checks, then the CPU kernel or a launcher (or a vendor library: oneDNN on
+// the CPU, cuDNN on CUDA) for the device.
 #include "tensor/dispatch/dispatch.h"
 
 #include "tensor/cpu/conv2d.h"
 #include "tensor/cpu/reduce.h"
+#include "tensor/cpu/vendor/onednn.h"
 
 namespace heatmark::kernels {
 
@@ -32,7 +33,9 @@ Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& b, int str
   }
   Tensor y = Tensor::empty({s.N, s.C_out, s.OH, s.OW}, x.device());
   const float* bias = b.defined() ? b.data() : nullptr;
-  if (x.device().is_cpu())
+  if (x.device().is_cpu() && use_vendor(x.device()))
+    onednn::conv2d_forward(s, x.data(), w.data(), bias, y.data());
+  else if (x.device().is_cpu())
     cpu::conv2d_forward_direct(s, x.data(), w.data(), bias, y.data());
   else if (use_vendor(x.device()))
     HM_VENDOR(conv2d_forward(s, x.data(), w.data(), bias, y.data()));
@@ -46,7 +49,9 @@ Tensor conv2d_backward_data(const Conv2dShape& s, const Tensor& gy, const Tensor
   HM_CHECK(gy.shape() == Shape({s.N, s.C_out, s.OH, s.OW}), "conv2d backward: output gradient has shape {}, expected ({}, {}, {}, {})",
            gy.shape().str(), s.N, s.C_out, s.OH, s.OW);
   Tensor gx = Tensor::empty({s.N, s.C_in, s.H, s.W}, gy.device());
-  if (gy.device().is_cpu())
+  if (gy.device().is_cpu() && use_vendor(gy.device()))
+    onednn::conv2d_backward_data(s, gy.data(), w.data(), gx.data());
+  else if (gy.device().is_cpu())
     cpu::conv2d_backward_data_direct(s, gy.data(), w.data(), gx.data());
   else if (use_vendor(gy.device()))
     HM_VENDOR(conv2d_backward_data(s, gy.data(), w.data(), gx.data()));
@@ -60,7 +65,10 @@ void conv2d_backward_weight(const Conv2dShape& s, const Tensor& x, const Tensor&
   HM_CHECK(gw.shape() == Shape({s.C_out, s.C_in, s.kH, s.kW}), "conv2d backward: weight gradient has shape {}",
            gw.shape().str());
   if (gy.device().is_cpu()) {
-    cpu::conv2d_backward_weight_direct(s, x.data(), gy.data(), gw.data());
+    if (use_vendor(gy.device()))
+      onednn::conv2d_backward_weight(s, x.data(), gy.data(), gw.data());
+    else
+      cpu::conv2d_backward_weight_direct(s, x.data(), gy.data(), gw.data());
     return;
   }
   if (use_vendor(gy.device())) {

@@ -1,9 +1,10 @@
-// Dispatch of conv_transpose2d: checks, then the CPU kernel or a launcher (or a vendor library)
-// for the device.
+// Dispatch of conv_transpose2d: checks, then the CPU kernel or a launcher (or a vendor library:
+// oneDNN on the CPU, cuDNN on CUDA) for the device.
 #include "tensor/dispatch/dispatch.h"
 
 #include "tensor/cpu/conv_transpose2d.h"
 #include "tensor/cpu/reduce.h"
+#include "tensor/cpu/vendor/onednn.h"
 
 namespace heatmark::kernels {
 
@@ -35,7 +36,9 @@ Tensor conv_transpose2d_forward(const Tensor& x, const Tensor& w, const Tensor& 
   }
   Tensor y = Tensor::empty({s.N, s.C_out, s.OH, s.OW}, x.device());
   const float* bias = b.defined() ? b.data() : nullptr;
-  if (x.device().is_cpu()) {
+  if (x.device().is_cpu() && use_vendor(x.device())) {
+    onednn::conv_transpose2d_forward(s, x.data(), w.data(), bias, y.data());
+  } else if (x.device().is_cpu()) {
     cpu::conv_transpose2d_forward_direct(s, x.data(), w.data(), bias, y.data());
   } else if (use_vendor(x.device())) {
     // The transposed convolution is its convolution's data gradient (ConvTranspose2dShape::as_conv).
@@ -53,7 +56,9 @@ Tensor conv_transpose2d_backward_data(const ConvTranspose2dShape& s, const Tenso
            "conv_transpose2d backward: output gradient has shape {}, expected ({}, {}, {}, {})", gy.shape().str(), s.N,
            s.C_out, s.OH, s.OW);
   Tensor gx = Tensor::empty({s.N, s.C_in, s.H, s.W}, gy.device());
-  if (gy.device().is_cpu())
+  if (gy.device().is_cpu() && use_vendor(gy.device()))
+    onednn::conv_transpose2d_backward_data(s, gy.data(), w.data(), gx.data());
+  else if (gy.device().is_cpu())
     cpu::conv_transpose2d_backward_data_direct(s, gy.data(), w.data(), gx.data());
   else if (use_vendor(gy.device()))
     HM_VENDOR(conv2d_forward(s.as_conv(), gy.data(), w.data(), nullptr, gx.data()));
@@ -66,7 +71,9 @@ void conv_transpose2d_backward_weight(const ConvTranspose2dShape& s, const Tenso
   profiler::OpScope scope("conv_transpose2d_backward_weight", profiler::OpKind::ConvBackward, device_of(x));
   HM_CHECK(gw.shape() == Shape({s.C_in, s.C_out, s.kH, s.kW}),
            "conv_transpose2d backward: weight gradient has shape {}", gw.shape().str());
-  if (gy.device().is_cpu())
+  if (gy.device().is_cpu() && use_vendor(gy.device()))
+    onednn::conv_transpose2d_backward_weight(s, x.data(), gy.data(), gw.data());
+  else if (gy.device().is_cpu())
     cpu::conv_transpose2d_backward_weight_direct(s, x.data(), gy.data(), gw.data());
   else if (use_vendor(gy.device()))
     HM_VENDOR(conv2d_backward_weight(s.as_conv(), gy.data(), x.data(), gw.data()));

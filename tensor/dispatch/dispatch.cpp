@@ -3,13 +3,19 @@
 
 #include <atomic>
 
+#include "tensor/cpu/vendor/onednn.h"
+
 namespace heatmark::kernels {
 
 namespace {
 std::atomic<KernelProvider> provider{KernelProvider::HandWritten};
 }  // namespace
 
-bool use_vendor(Device device) { return HEATMARK_HAS_CUDA && device.is_cuda() && provider == KernelProvider::Vendor; }
+bool use_vendor(Device device) {
+  if (provider != KernelProvider::Vendor) return false;
+  if (device.is_cpu()) return onednn::built_in();
+  return HEATMARK_HAS_CUDA && device.is_cuda();
+}
 
 void set_kernel_provider(KernelProvider p) { provider = p; }
 KernelProvider kernel_provider() { return provider; }
@@ -23,14 +29,18 @@ KernelProvider parse_kernel_provider(std::string_view text) {
 void select_kernel_provider(std::string_view text, Device device) {
   const KernelProvider p = parse_kernel_provider(text);
   if (p == KernelProvider::Vendor) {
+    if (device.is_cpu()) {
+      onednn::version();  // loads oneDNN, or throws naming what is missing and what to install
+    } else {
 #if HEATMARK_HAS_CUDA
-    vendor::versions();  // loads cuDNN and cuBLAS, or throws naming the missing one
-    HM_CHECK(device.is_cuda(), "--kernels vendor: cuDNN and cuBLAS run on CUDA devices, and the device is {}",
-             device.str());
+      HM_CHECK(device.is_cuda(), "--kernels vendor: there are no vendor kernels for {}; use cpu (oneDNN) or cuda "
+               "(cuDNN and cuBLAS)", device.str());
+      vendor::versions();  // loads cuDNN and cuBLAS, or throws naming the missing one
 #else
-    (void)device;
-    fail("--kernels vendor: this build of heatmark has no CUDA backend (cuDNN, cuBLAS); use --kernels handwritten");
+      fail("--kernels vendor: this build of heatmark has no CUDA backend (cuDNN, cuBLAS) for {}; use --device cpu "
+           "(oneDNN) or --kernels handwritten", device.str());
 #endif
+    }
   }
   set_kernel_provider(p);
 }

@@ -21,7 +21,9 @@ namespace heatmark::kernels {
 // The device a possibly undefined tensor is on, for the profiler.
 inline Device device_of(const Tensor& t) { return t.defined() ? t.device() : Device::cpu(); }
 
-// True when `device` runs the vendor libraries for the ops that have them.
+// True when `device` runs the vendor libraries for the ops that have them:
+// the provider is Vendor and the device is CUDA (in a CUDA build) or the CPU
+// (in a build with oneDNN).
 bool use_vendor(Device device);
 
 // ---- checks with messages that name the tensors --------------------------

@@ -133,12 +133,12 @@ TEST_CASE("devices: asking for a missing GPU falls back to the CPU") {
   CHECK_THROWS_WITH_AS(Tensor::zeros({2}, Device::cuda(99)), doctest::Contains("cuda:99 is not available"), Error);
 }
 
-TEST_CASE("devices: kernel providers are parsed by name, and vendor kernels apply to CUDA devices only") {
+TEST_CASE("devices: kernel providers are parsed by name, and the emulator runs its own kernels under vendor") {
   CHECK(kernels::parse_kernel_provider("vendor") == kernels::KernelProvider::Vendor);
   CHECK(kernels::parse_kernel_provider("handwritten") == kernels::KernelProvider::HandWritten);
   CHECK_THROWS_WITH_AS(kernels::parse_kernel_provider("cudnn"), doctest::Contains("unknown kernel provider 'cudnn'"),
                        Error);
-  // With vendor kernels selected, the CPU and the emulator still run their own.
+  // With vendor kernels selected, the emulator still runs the hand-written ones.
   kernels::set_kernel_provider(kernels::KernelProvider::Vendor);
   const Tensor x = Tensor::ones({1, 2, 4, 4}, Device::emu()), w = Tensor::ones({3, 2, 3, 3}, Device::emu());
   const std::vector<float> y = conv2d(x, w, Tensor(), 1, 1).to_vector();
@@ -147,22 +147,29 @@ TEST_CASE("devices: kernel providers are parsed by name, and vendor kernels appl
   CHECK(y[0] == 8.0f);   // a corner sees 4 taps
 }
 
-TEST_CASE("devices: a command's --kernels vendor is checked up front, and refused off CUDA") {
+TEST_CASE("devices: a command's --kernels vendor loads the device's libraries up front, and none exist for emu") {
   kernels::select_kernel_provider("handwritten", Device::cpu());
   CHECK(kernels::kernel_provider() == kernels::KernelProvider::HandWritten);
   CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("cudnn", Device::cpu()),
                        doctest::Contains("unknown kernel provider 'cudnn'"), Error);
 #if HEATMARK_HAS_CUDA
-  // The libraries load on this machine (the next test checks that); the device is what is wrong.
-  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("vendor", Device::cpu()),
-                       doctest::Contains("--kernels vendor: cuDNN and cuBLAS run on CUDA devices, and the device is cpu"),
-                       Error);
+  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("vendor", Device::emu()),
+                       doctest::Contains("--kernels vendor: there are no vendor kernels for emu"), Error);
 #else
-  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("vendor", Device::cpu()),
+  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("vendor", Device::emu()),
                        doctest::Contains("--kernels vendor: this build of heatmark has no CUDA backend"), Error);
 #endif
   // A refused provider leaves the previous one in place.
   CHECK(kernels::kernel_provider() == kernels::KernelProvider::HandWritten);
+  // The CPU's vendor kernels are oneDNN (tests/tensor/test_onednn.cpp).
+#if HEATMARK_HAS_ONEDNN
+  kernels::select_kernel_provider("vendor", Device::cpu());
+  CHECK(kernels::kernel_provider() == kernels::KernelProvider::Vendor);
+  kernels::select_kernel_provider("handwritten", Device::cpu());
+#else
+  CHECK_THROWS_WITH_AS(kernels::select_kernel_provider("vendor", Device::cpu()),
+                       doctest::Contains("this build has no oneDNN support: rebuild with libdnnl-dev installed"), Error);
+#endif
 }
 
 #if HEATMARK_HAS_CUDA

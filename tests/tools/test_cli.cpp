@@ -153,6 +153,76 @@ TEST_CASE("cli: --refine trains two stages, predict and eval use both unless --s
   CHECK(bad.output.find("--stages") != std::string::npos);
 }
 
+TEST_CASE("cli: --kernels vendor --device cpu runs oneDNN in train, predict, eval and bench") {
+  TempDir dir;
+  REQUIRE(run_cli("synth --out " + dir / "data" + " --count 8 --size 64 --landmarks 2 --seed 5").status == 0);
+  const std::string vendor = " --device cpu --kernels vendor";
+  const testing::CliResult trained =
+      run_cli("train --data " + dir / "data" + " --input-size 64 --epochs 1 --batch 4 --out " + dir / "run" + vendor);
+  INFO(trained.output);
+#if HEATMARK_HAS_ONEDNN
+  REQUIRE(trained.status == 0);
+  const std::string model = dir / "run/best.safetensors";
+  const testing::CliResult predicted = run_cli("predict --model " + model + " " + dir / "data/images" + vendor);
+  INFO(predicted.output);
+  CHECK(predicted.status == 0);
+  CHECK(predicted.output.find("time per image: stage 1") != std::string::npos);
+  const testing::CliResult evaluated = run_cli("eval --model " + model + " --run " + dir / "run" + vendor);
+  INFO(evaluated.output);
+  CHECK(evaluated.status == 0);
+  // bench ops on oneDNN itself, then the hand-written kernels against it.
+  const testing::CliResult bench_vendor = run_cli("bench ops --op conv2d --repeat 1" + vendor);
+  INFO(bench_vendor.output);
+  CHECK(bench_vendor.status == 0);
+  CHECK(bench_vendor.output.find("backend: cpu vendor") != std::string::npos);
+  CHECK(bench_vendor.output.find("vendor kernels: oneDNN 2.") != std::string::npos);
+  CHECK(bench_vendor.output.find("fwd/vndr") == std::string::npos);
+  const testing::CliResult versus = run_cli("bench ops --model hrnet_w18_small --input-size 64 --repeat 1");
+  INFO(versus.output);
+  CHECK(versus.status == 0);
+  CHECK(versus.output.find("fwd/vndr  bwd/vndr") != std::string::npos);
+  CHECK(versus.output.find("hand-written time / oneDNN time, median over the ") != std::string::npos);
+  const testing::CliResult train_bench =
+      run_cli("bench train --model hrnet_w18_small --input-size 64 --batch 2 --steps 1 --warmup 0" + vendor);
+  INFO(train_bench.output);
+  CHECK(train_bench.status == 0);
+  CHECK(train_bench.output.find(", conv on oneDNN 2.") != std::string::npos);
+#else
+  // A build without oneDNN's headers refuses, in one line, before making a run folder.
+  CHECK(trained.status == 1);
+  CHECK(trained.output.find("this build has no oneDNN support: rebuild with libdnnl-dev installed") != std::string::npos);
+  CHECK(std::count(trained.output.begin(), trained.output.end(), '\n') == 1);
+  CHECK_FALSE(fs::exists(dir / "run"));
+#endif
+}
+
+TEST_CASE("cli: --kernels vendor on the CPU without the oneDNN library is one error line naming it") {
+  // HEATMARK_ONEDNN_LIBRARY names the file to load instead of the usual
+  // sonames: a missing one stands for a machine without libdnnl.
+  TempDir dir;
+  testing::ChildOptions options;
+  options.environment = {{"HEATMARK_ONEDNN_LIBRARY", "/nonexistent/libdnnl.so.2"}};
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"train", "--data", dir / "data", "--out", dir / "run", "--device", "cpu", "--kernels", "vendor"},
+        std::vector<std::string>{"bench", "ops", "--op", "conv2d", "--kernels", "vendor", "--device", "cpu"}}) {
+    testing::Child child(args, options);
+    const int status = child.wait();
+    const std::string& output = child.output();
+    INFO(args[0], ": ", output);
+    CHECK(status == 1);
+    CHECK(output.starts_with("heatmark: error: "));
+    CHECK(std::count(output.begin(), output.end(), '\n') == 1);
+#if HEATMARK_HAS_ONEDNN
+    CHECK(output.find("oneDNN: cannot load /nonexistent/libdnnl.so.2") != std::string::npos);
+    CHECK(output.find("(tried /nonexistent/libdnnl.so.2)") != std::string::npos);
+    CHECK(output.find("apt-get install libdnnl-dev") != std::string::npos);
+#else
+    CHECK(output.find("rebuild with libdnnl-dev installed") != std::string::npos);
+#endif
+  }
+  CHECK_FALSE(fs::exists(dir / "run"));
+}
+
 TEST_CASE("cli: bad training inputs give one-line errors and status 1") {
   TempDir dir;
   for (const std::string& args :
