@@ -240,7 +240,7 @@ PlanCache& cache() {
 }
 
 const Plan& plan_for(Direction direction, const Conv2dShape& s, bool bias) {
-  use_heatmark_threads();
+  use_heatmark_threads();  // before a plan is made for the count, and before it runs
   const std::array<int64_t, 12> key{static_cast<int64_t>(direction), bias, s.N, s.C_in, s.H, s.W, s.C_out, s.kH,
                                     s.kW, s.stride, s.pad, num_threads()};
   PlanCache& c = cache();
@@ -305,8 +305,8 @@ Memory stage_input(const Operand& o, const float* data, CallBuffers& buffers, vo
   return chosen;
 }
 
+// Runs a plan that plan_for() just returned (which gave oneDNN the thread count).
 void execute(const Plan& p, const float* in0, const float* in1, const float* bias, float* out) {
-  use_heatmark_threads();
   CallBuffers buffers;
   void* scratchpad = buffers.allocate(p.scratchpad_bytes);
   const Memory a = stage_input(p.inputs[0], in0, buffers, scratchpad);

@@ -65,7 +65,7 @@ void check(dnnl_status_t status, const char* what);
 
 // Gives oneDNN's OpenMP runtime heatmark's thread count (--threads). Called
 // before a primitive is created (oneDNN splits the work by the thread count
-// then) and before each run.
+// then) and before each run of one.
 void use_heatmark_threads();
 
 }  // namespace heatmark::onednn
