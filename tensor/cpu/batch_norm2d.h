@@ -110,4 +110,16 @@ void batch_norm2d_backward_eval(const BatchNormShape& s, const T* x, const T* ga
   });
 }
 
+// The float CPU path (batch_norm2d_float.cpp): the same contracts, with the
+// sums vectorised in float lanes flushed into double in a fixed order. The
+// backward of eval mode keeps the template above.
+void batch_norm2d_forward_train_float(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+                                      float* y, float* save_mean, float* save_invstd, float* running_mean,
+                                      float* running_var, double momentum, double eps);
+void batch_norm2d_forward_eval_float(const BatchNormShape& s, const float* x, const float* gamma, const float* beta,
+                                     const float* running_mean, const float* running_var, double eps, float* y);
+void batch_norm2d_backward_train_float(const BatchNormShape& s, const float* x, const float* gamma,
+                                       const float* save_mean, const float* save_invstd, const float* gy, float* gx,
+                                       float* ggamma, float* gbeta);
+
 }  // namespace heatmark::cpu

@@ -77,6 +77,8 @@ void fill_planes(const Planes& p, const float* src, int64_t images_x_channels, i
             std::fill(row, row + b_lo, 0.0f);
             if (p.s == 1)
               std::memcpy(row + b_lo, in_row, (b_hi - b_lo) * sizeof(float));
+            else if (p.s == 2)  // a constant stride, which the compiler vectorises
+              for (int64_t b = b_lo; b < b_hi; ++b) row[b] = in_row[(b - b_lo) * 2];
             else
               for (int64_t b = b_lo; b < b_hi; ++b) row[b] = in_row[(b - b_lo) * p.s];
             std::fill(row + b_hi, row + p.cols, 0.0f);
@@ -214,7 +216,9 @@ void conv2d_backward_data_direct(const Conv2dShape& s, const float* gy, const fl
       float* c = in_place ? gx + n * s.C_in * s.H * s.W : grid + (n * phase_count + f) * s.C_in * grid_q;
       grids.push_back({s.C_in, s.C_out, static_cast<int64_t>(ph.kh.size()), ph.offsets.data(), g.channel_floats(),
                        phase_a[f], gpad + n * s.C_out * g.channel_floats(), c, in_place ? s.H * s.W : grid_q,
-                       a_lo * g.cols + b_lo, (a_hi - 1) * g.cols + b_hi});
+                       // Tiles start on a multiple of the tile width (the positions before
+                       // the first needed one are dropped columns): aligned loads and stores.
+                       (a_lo * g.cols + b_lo) / k.rows_nr * k.rows_nr, (a_hi - 1) * g.cols + b_hi});
     }
   run_rows_grids(grids, k, tiling.rows);
   if (in_place) return;
@@ -279,8 +283,14 @@ void conv2d_backward_weight_direct(const Conv2dShape& s, const float* x, const f
   const int64_t mr = k.dot_mr, nb = k.dot_nb;
   const int64_t co_blocks = ceil_div(s.C_out, mr), col_blocks = ceil_div(K, nb);
   const int64_t col_chunks = ceil_div(col_blocks, column_blocks);
-  parallel_items(col_chunks, [&](int64_t item) {
-    const int64_t cb0 = item * column_blocks, cb1 = std::min(col_blocks, cb0 + column_blocks);
+  // Narrow layers have few column chunks: split the output channels into
+  // groups too, until there are a few items per thread.
+  const int64_t groups =
+      std::clamp<int64_t>(ceil_div(4 * static_cast<int64_t>(num_threads()), col_chunks), 1, co_blocks);
+  parallel_items(col_chunks * groups, [&](int64_t item) {
+    const int64_t cb0 = item / groups * column_blocks, cb1 = std::min(col_blocks, cb0 + column_blocks);
+    const int64_t group = item % groups;
+    const int64_t ob_begin = co_blocks * group / groups, ob_end = co_blocks * (group + 1) / groups;
     std::vector<float> sums(co_blocks * column_blocks * mr * nb, 0.0f);  // (co block, column block, mr, nb)
     const float* g_rows[16];
     std::vector<const float*> x_rows(column_blocks * 16);
@@ -292,7 +302,7 @@ void conv2d_backward_weight_direct(const Conv2dShape& s, const float* x, const f
             const int64_t col = std::min(cb * nb + j, K - 1), ci = col / taps, t = col % taps;
             x_rows[(cb - cb0) * 16 + j] = planes + (n * s.C_in + ci) * p.channel_floats() + offsets[t] + q0;
           }
-        for (int64_t ob = 0; ob < co_blocks; ++ob) {
+        for (int64_t ob = ob_begin; ob < ob_end; ++ob) {
           const int64_t co0 = ob * mr;
           for (int i = 0; i < mr; ++i)
             g_rows[i] = gyg + (n * s.C_out + std::min(co0 + i, s.C_out - 1)) * gy_row + q0;
@@ -303,7 +313,7 @@ void conv2d_backward_weight_direct(const Conv2dShape& s, const float* x, const f
           }
         }
       }
-    for (int64_t ob = 0; ob < co_blocks; ++ob)
+    for (int64_t ob = ob_begin; ob < ob_end; ++ob)
       for (int64_t cb = cb0; cb < cb1; ++cb) {
         const float* out = sums.data() + (ob * column_blocks + cb - cb0) * mr * nb;
         const int64_t co0 = ob * mr, j0 = cb * nb;

@@ -39,7 +39,7 @@ Tensor batch_norm2d_forward_train(const Tensor& x, const Tensor& gamma, const Te
   float* rm = update ? running_mean.data() : nullptr;
   float* rv = update ? running_var.data() : nullptr;
   if (x.device().is_cpu()) {
-    cpu::batch_norm2d_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), saved.mean.data(),
+    cpu::batch_norm2d_forward_train_float(s, x.data(), gamma.data(), beta.data(), y.data(), saved.mean.data(),
                                     saved.invstd.data(), rm, rv, momentum, eps);
   } else if (use_vendor(x.device())) {
     HM_VENDOR(batch_norm2d_forward_train(s, x.data(), gamma.data(), beta.data(), y.data(), saved.mean.data(),
@@ -60,7 +60,7 @@ Tensor batch_norm2d_forward_eval(const Tensor& x, const Tensor& gamma, const Ten
   check_channels("batch_norm2d", running_var, "running var", s.C);
   Tensor y = Tensor::empty(x.shape(), x.device());
   if (x.device().is_cpu())
-    cpu::batch_norm2d_forward_eval(s, x.data(), gamma.data(), beta.data(), running_mean.data(), running_var.data(),
+    cpu::batch_norm2d_forward_eval_float(s, x.data(), gamma.data(), beta.data(), running_mean.data(), running_var.data(),
                                    eps, y.data());
   else if (use_vendor(x.device()))
     HM_VENDOR(batch_norm2d_forward_eval(s, x.data(), gamma.data(), beta.data(), running_mean.data(), running_var.data(),
@@ -78,7 +78,7 @@ Tensor batch_norm2d_backward_train(const Tensor& x, const Tensor& gamma, const B
   check_same_shape("batch_norm2d backward", x, "input", gy, "output gradient");
   Tensor gx = Tensor::empty(x.shape(), x.device());
   if (x.device().is_cpu()) {
-    cpu::batch_norm2d_backward_train(s, x.data(), gamma.data(), saved.mean.data(), saved.invstd.data(), gy.data(),
+    cpu::batch_norm2d_backward_train_float(s, x.data(), gamma.data(), saved.mean.data(), saved.invstd.data(), gy.data(),
                                      gx.data(), ggamma.data(), gbeta.data());
   } else if (use_vendor(x.device())) {
     HM_VENDOR(batch_norm2d_backward_train(s, x.data(), gamma.data(), saved.mean.data(), saved.invstd.data(), gy.data(),

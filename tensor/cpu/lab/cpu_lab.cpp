@@ -54,7 +54,7 @@ Version tiled(int number, const char* name, const char* idea, ConvTiling tiling)
           }};
 }
 
-std::vector<Version> versions() {
+std::vector<Version> versions(const std::vector<int64_t>& custom) {
   std::vector<Version> v;
   v.push_back({1, "loops", "the reference's direct loops, in float",
                [](const Conv2dShape& s, const float* x, const float* w, float* y) { conv2d_forward<float>(s, x, w, nullptr, y); },
@@ -84,6 +84,10 @@ std::vector<Version> versions() {
     ConvTiling blocked;
     blocked.kernels = avx512;
     v.push_back(tiled(6, "AVX-512 8x32 tiles (production)", "16 zmm accumulators, the loop nest of v5", blocked));
+  }
+  if (!custom.empty()) {  // --schedule: the production kernels with another loop nest
+    ConvTiling t{nullptr, RowsSchedule{custom[0], custom[1]}, custom[2], custom[3]};
+    v.push_back(tiled(99, "--schedule", "production kernels, the loop nest from the command line", t));
   }
   return v;
 }
@@ -147,14 +151,20 @@ int run(int argc, char** argv) {
   CLI::App app{"heatmark CPU kernel lab: every version of the CPU convolution, validated and timed"};
   std::string shape_set = "small";
   int repeat = 5, threads = 0;
+  std::string only;
+  std::vector<int64_t> schedule;
   app.add_option("--shapes", shape_set, "small (validate) or hrnet (validate and time)")->capture_default_str();
   app.add_option("--repeat", repeat, "Timed rounds (the median is shown)")->capture_default_str();
   app.add_option("--threads", threads, "CPU threads (default: all cores)");
+  app.add_option("--only", only, "Only the layers whose description contains this text");
+  app.add_option("--schedule", schedule,
+                 "Also time a v99: CHUNK_TILES STEPS_PER_BLOCK DOT_Q_CHUNK DOT_COLUMN_BLOCKS (see tensor/cpu/conv2d.h)")
+      ->expected(4);
   CLI11_PARSE(app, argc, argv);
   if (threads > 0) set_num_threads(threads);
   const bool timing = shape_set == "hrnet";
 
-  const std::vector<Version> all = versions();
+  const std::vector<Version> all = versions(schedule);
   fmt::print("versions (CPU kernels of this machine: {}):\n", cpu_kernels());
   for (const Version& v : all) fmt::print("  v{} {:<44} {}\n", v.number, v.name, v.idea);
   // The vendor library, when this build and machine have it.
@@ -175,6 +185,7 @@ int run(int argc, char** argv) {
 
   bool all_ok = true;
   for (const LayerShape& layer : shapes(shape_set)) {
+    if (!only.empty() && std::string(layer.where).find(only) == std::string::npos) continue;
     const Conv2dShape& s = layer.s;
     fmt::print("\n{}: x({}, {}, {}, {}) w({}, {}, {}, {}) stride {}, {:.3f} GFLOP forward\n", layer.where, s.N, s.C_in,
                s.H, s.W, s.C_out, s.C_in, s.kH, s.kW, s.stride, s.flops() / 1e9);
