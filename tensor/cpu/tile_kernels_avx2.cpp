@@ -1,13 +1,15 @@
 // The AVX2+FMA micro-kernels (see tile_kernels.h). 16 ymm registers of 8
 // floats:
 //   rows tile 6 x 16: 12 accumulators, 2 vectors of B, 1 broadcast weight.
-//     Each (channel, tap) step is 2 loads + 6 broadcasts for 12 FMAs, so the
-//     two FMA pipes, not the loads, set the pace.
+//     Each (channel, tap) step is 2 loads + 6 broadcasts for 12 FMAs: on
+//     paper the two FMA pipes, not the loads, set the pace (the CPU lab
+//     measures how close it comes).
 //   dot tile 3 x 4: 12 accumulators, 3 output-gradient vectors, 1 input vector.
 // The functions carry the target attribute themselves, rather than the file
 // being compiled with -mavx2: then no inline function shared with other files
 // (a std:: template, say) can be emitted with AVX2 instructions and picked by
-// the linker for a CPU without them.
+// the linker for a CPU without them, in a build for an older baseline
+// (HEATMARK_CPU_ARCH; the default, x86-64-v3, already has AVX2).
 #include <immintrin.h>
 
 #include "tensor/cpu/tile_kernels.h"

@@ -1,6 +1,7 @@
 // The portable micro-kernels (see tile_kernels.h): plain C++ with the same
 // tile structure, for CPUs without AVX2 and as the yardstick of the vector
-// variants. The compiler vectorises the inner loops with the baseline ISA.
+// variants. The compiler vectorises the inner loops with the build's baseline
+// (HEATMARK_CPU_ARCH: AVX2 by default, so "portable" means portable source).
 #include <algorithm>
 
 #include "tensor/cpu/tile_kernels.h"
