@@ -48,12 +48,12 @@ const char* runtime_name(unsigned runtime) {
 // exactly this (cmake/HeatmarkDependencies.cmake), so oneDNN joins it. A
 // program that does not export it leaves oneDNN on a second runtime, whose
 // thread count this function's result sets. But a runtime split between the
-// two (a team started by one, its barrier in the other) would race without a
-// sign: refused.
-void (*openmp_runtime(const DynamicLibrary& library))(int) {
+// two could race without a sign (a barrier called in the runtime that did not
+// start the team does nothing): refused.
+decltype(&::omp_set_num_threads) openmp_runtime(const DynamicLibrary& library) {
   // What libdnnl.so 2.6 imports from libgomp (nm -D --undefined-only), and
   // the one heatmark calls.
-  static const char* const kFunctions[] = {"GOMP_parallel",   "GOMP_barrier",       "omp_get_max_threads",
+  static const char* const kFunctions[] = {"GOMP_parallel",       "GOMP_barrier",       "omp_get_max_threads",
                                            "omp_get_num_threads", "omp_get_thread_num", "omp_in_parallel",
                                            "omp_set_num_threads"};
   const void* runtime = loaded_object_of(library.binding(kFunctions[0]));
@@ -63,7 +63,7 @@ void (*openmp_runtime(const DynamicLibrary& library))(int) {
              "a static build must export every libgomp function libdnnl uses (cmake/HeatmarkDependencies.cmake), "
              "or use --kernels handwritten",
              name);
-  return reinterpret_cast<void (*)(int)>(library.binding("omp_set_num_threads"));
+  return reinterpret_cast<decltype(&::omp_set_num_threads)>(library.binding("omp_set_num_threads"));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <dnnl.h>
 #include <dnnl_debug.h>
+#include <omp.h>
 
 #include <memory>
 
@@ -52,7 +53,7 @@ struct Api {
 #undef HM_ONEDNN_MEMBER
   // omp_set_num_threads of the OpenMP runtime oneDNN runs its parallel
   // regions on; null when it was built for another threading runtime.
-  void (*set_runtime_threads)(int) = nullptr;
+  decltype(&::omp_set_num_threads) set_runtime_threads = nullptr;
   dnnl_engine_t engine = nullptr;  // the CPU
 };
 
