@@ -5,8 +5,10 @@
 // with its own pool on top of ours oversubscribes the cores: measured 1.5-2.5x
 // slower with OpenBLAS.)
 //
-// Work is always split by the data (fixed item sizes), never by the thread
-// count, so results are bitwise identical whatever the number of threads.
+// Every output is computed by one item in an order fixed by the shapes, so
+// results are bitwise identical whatever the number of threads. A sum that
+// spans items is split by the data (fixed item sizes), never by the thread
+// count; items that only divide independent outputs may follow it.
 #pragma once
 
 #include <omp.h>
