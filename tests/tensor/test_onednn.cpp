@@ -154,7 +154,7 @@ TEST_CASE("onednn: each direction of a shape is planned once, and again for anot
   CHECK(normalised_error(y, y_ref) <= kTolerance);
 }
 
-TEST_CASE("onednn: every run with one thread count gives the same bits, while the weight gradient may change with the count") {
+TEST_CASE("onednn: runs at one thread count repeat their bits (the weight gradient may differ between counts)") {
   // oneDNN's forward and data gradient split the work by output blocks. Its
   // weight gradient also splits the sum over the batch between threads when
   // there are many (measured: 8 and 16), and adds the partial sums in a

@@ -15,6 +15,7 @@
 // creates a primitive). Plans are immutable once made, and every call brings
 // its own buffers and scratchpad (oneDNN's "user" scratchpad mode), so any
 // number of threads may run the same plan at once.
+#include <algorithm>
 #include <array>
 #include <map>
 #include <mutex>

@@ -121,3 +121,23 @@ std::string report() {
 }
 
 }  // namespace heatmark::onednn
+
+#if defined(__SANITIZE_ADDRESS__)  // GCC
+#define HM_ONEDNN_ASAN 1
+#elif defined(__has_feature)  // clang (the fuzz build)
+#if __has_feature(address_sanitizer)
+#define HM_ONEDNN_ASAN 1
+#endif
+#endif
+
+#if HM_ONEDNN_ASAN
+// The sanitizer build (HEATMARK_SANITIZE): GCC 12's LeakSanitizer takes some
+// dynamic TLS blocks (those of dlopen'ed libraries: libdnnl.so, the libgomp
+// it brings) for glibc 2.19's, reads a bogus range from before them and
+// crashes scanning it at exit (google/sanitizers#1322; clang up to 16 too).
+// Its __tls_get_addr interceptor, which finds those blocks, is therefore off
+// by default in a program with oneDNN; ASAN_OPTIONS can still turn it on.
+extern "C" __attribute__((visibility("default"), used)) const char* __asan_default_options() {
+  return "intercept_tls_get_addr=0";
+}
+#endif
