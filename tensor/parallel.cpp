@@ -1,15 +1,15 @@
 #include "tensor/parallel.h"
 
-#include <mutex>
-
 #include "tensor/cpu/tile_kernels.h"
 
 namespace heatmark {
 
 void init_cpu_runtime() {
-  static std::once_flag once;
-  // A bad HEATMARK_CPU_KERNELS is reported here, at start-up, not at the first convolution.
-  std::call_once(once, [] { cpu::tile_kernels(); });
+  // A bad HEATMARK_CPU_KERNELS is reported here, at start-up, not at the first
+  // convolution. tile_kernels() chooses once, in a function-local static. Not
+  // std::call_once: in a static binary an exception cannot unwind through
+  // glibc's pthread_once, and the refusal became an abort.
+  cpu::tile_kernels();
 }
 
 std::string cpu_kernels() { return cpu::tile_kernels().name; }

@@ -66,8 +66,10 @@ void schedule_from_environment() {
 }
 
 void run_grid(const LaunchInfo& launch) {
-  static std::once_flag environment_read;
-  std::call_once(environment_read, schedule_from_environment);
+  // Read once, in a function-local static rather than std::call_once: an
+  // exception cannot unwind through pthread_once in a static binary.
+  static const bool environment_read = (schedule_from_environment(), true);
+  (void)environment_read;
   check_configuration(launch);
   const dim3 g = launch.grid;
   const int64_t blocks = int64_t{g.x} * g.y * g.z;
