@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "cuda/info.h"
+#include "cuda/sim/memory_model.h"
 
 #if HEATMARK_HAS_CUDA
 #include <cuda_runtime_api.h>
@@ -23,10 +24,22 @@ namespace {
 void* host_raw_allocate(size_t bytes) { return std::aligned_alloc(256, (bytes + 255) / 256 * 256); }
 void host_raw_free(void* p) { std::free(p); }
 
+// The emulated GPU's memory is host memory, known to the memory model as
+// global memory.
+void* emu_raw_allocate(size_t bytes) {
+  void* p = host_raw_allocate(bytes);
+  if (p) sim::register_allocation(p, bytes);
+  return p;
+}
+void emu_raw_free(void* p) {
+  sim::unregister_allocation(p);
+  host_raw_free(p);
+}
+
 // The emulated GPU's memory is the host's, or HEATMARK_EMU_MEMORY_MB to see
 // what running out of GPU memory looks like without a GPU.
 CachingAllocator& emu_allocator() {
-  static CachingAllocator allocator("emu", host_raw_allocate, host_raw_free);
+  static CachingAllocator allocator("emu", emu_raw_allocate, emu_raw_free);
   static const bool limited = [] {
     const char* mb = std::getenv("HEATMARK_EMU_MEMORY_MB");
     if (mb) allocator.set_limit(static_cast<size_t>(std::strtoull(mb, nullptr, 10)) << 20);

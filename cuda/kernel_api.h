@@ -1,9 +1,11 @@
 // The one header every hand-written kernel file (.cu) includes.
 //
-// Each .cu file is compiled twice:
+// Each .cu file is compiled two or three times:
 //   - by nvcc, for real GPUs: kernels and launchers land in heatmark::cuda;
 //   - by the host C++ compiler with HEATMARK_SIM=1, against the CPU SIMT
-//     emulator (cuda/sim/sim.h): the same source lands in heatmark::emu.
+//     emulator (cuda/sim/sim.h): the same source lands in heatmark::emu;
+//   - in builds with the memory model, once more for the emulator with
+//     address instrumentation (HEATMARK_SIM_TRACED=1): heatmark::emu_traced.
 // Kernel files write `namespace heatmark::HM_BACKEND { ... }`, launch with
 //   launch(kernel, grid, block, shared_bytes, stream, args...)
 // (which is kernel<<<grid, block, shared_bytes, stream>>>(args...) under
@@ -18,7 +20,11 @@
 #if HEATMARK_SIM
 
 #include "cuda/sim/sim.h"
+#if HEATMARK_SIM_TRACED
+#define HM_BACKEND emu_traced  // the memory model's instrumented copy (cuda/sim/memory_model.h)
+#else
 #define HM_BACKEND emu
+#endif
 #define HM_DYNAMIC_SHARED(type, name) type* name = reinterpret_cast<type*>(::heatmark::sim::dynamic_shared_memory())
 
 #else

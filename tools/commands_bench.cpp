@@ -10,6 +10,7 @@
 #include "autograd/grad_mode.h"
 #include "base/error.h"
 #include "cuda/info.h"
+#include "cuda/sim/memory_model.h"
 #include "hrnet/hrnet.h"
 #include "tensor/cpu/peak.h"
 #include "tensor/cpu/vendor/onednn.h"
@@ -29,6 +30,7 @@ struct BenchOpsOptions {
   std::string model;  // time this model's conv layers instead of the registry's cases
   int64_t input_size = 256, batch = 1;
   int repeat = 5;
+  bool memory = false;  // with --device emu: the memory model's figures per kernel
 };
 
 // The distinct conv2d layers of a model at an input size, with how often each
@@ -63,9 +65,24 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// The memory model's figures of every kernel that ran (bench ops --memory).
+void print_memory_report() {
+  sim::set_memory_model(false);
+  fmt::print("\nmemory traffic of every kernel that ran, as the emulator's model counts it (per warp-level request: "
+             "global sectors of 32 bytes, and efficiency, the fewest sectors possible over those touched; shared "
+             "wavefronts, and conflict, wavefronts over the fewest possible), with the lines that waste the most:\n");
+  fmt::print("{}", sim::format_memory_report(sim::memory_report(), 3));
+}
+
 // Times every registered op (or one), or a model's conv layers, on a backend.
 int bench_ops(const BenchOpsOptions& o) {
   const Device device = cuda::usable_device(Device::parse(o.device));
+  HM_CHECK(!o.memory || device.is_emu(), "bench ops --memory models the emulated kernels: it needs --device emu, not {}",
+           o.device);
+  if (o.memory) {
+    sim::set_memory_model(true);
+    sim::reset_memory_report();
+  }
   // Loads the device's vendor libraries up front for vendor (oneDNN, or cuDNN and cuBLAS).
   kernels::select_kernel_provider(o.kernels, device);
   const harness::Backend backend{device, kernels::kernel_provider()};
@@ -140,6 +157,7 @@ int bench_ops(const BenchOpsOptions& o) {
       fmt::print("hand-written time / {} time, median over the {} layers: forward {:.2f}, backward {:.2f}\n",
                  device.is_cpu() ? "oneDNN" : "cuDNN", forward_ratios.size(), median(forward_ratios),
                  median(backward_ratios));
+    if (o.memory) print_memory_report();
     return 0;
   }
   bool found = false;
@@ -153,6 +171,7 @@ int bench_ops(const BenchOpsOptions& o) {
     for (const harness::OpCase& c : f.perf_cases) report(c, 1, compared(f));
   }
   HM_CHECK(found, "bench ops: unknown op '{}' (see the op harness registry)", o.op);
+  if (o.memory) print_memory_report();
   return 0;
 }
 }  // namespace
@@ -173,6 +192,8 @@ Command add_bench(CLI::App& parent) {
   cmd->add_option("--model", ops->model, "Time this model's conv layers (hrnet_w18, hrnet_w32, ...) instead");
   cmd->add_option("--input-size", ops->input_size, "With --model: input size")->capture_default_str();
   cmd->add_option("--batch", ops->batch, "With --model: batch size")->capture_default_str();
+  cmd->add_flag("--memory", ops->memory,
+               "With --device emu: also count each kernel's memory traffic (coalescing, bank conflicts, the worst lines)");
   cmd->add_option("--repeat", ops->repeat, "Timed repeats (the median is shown)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

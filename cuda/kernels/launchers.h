@@ -12,6 +12,14 @@ namespace heatmark::emu {
 #include "cuda/kernels/launchers.inc"
 }  // namespace heatmark::emu
 
+// The same kernels with address instrumentation, for the memory model
+// (cuda/sim/memory_model.h).
+#if HEATMARK_HAS_MEMORY_MODEL
+namespace heatmark::emu_traced {
+#include "cuda/kernels/launchers.inc"
+}  // namespace heatmark::emu_traced
+#endif
+
 #if HEATMARK_HAS_CUDA
 namespace heatmark::cuda {
 #include "cuda/kernels/launchers.inc"

@@ -54,6 +54,11 @@ using BatchNormBackwardVersion = Version<BatchNormBackward, BatchNormShape>;
 namespace heatmark::emu::lab {
 HM_DECLARE_LAB_VERSIONS
 }
+#if HEATMARK_HAS_MEMORY_MODEL
+namespace heatmark::emu_traced::lab {
+HM_DECLARE_LAB_VERSIONS
+}
+#endif
 #if HEATMARK_HAS_CUDA
 namespace heatmark::cuda::lab {
 HM_DECLARE_LAB_VERSIONS

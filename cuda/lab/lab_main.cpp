@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "cuda/info.h"
 #include "cuda/lab/lab.h"
+#include "cuda/sim/memory_model.h"
 #include "tensor/cpu/batch_norm2d.h"
 #include "tensor/cpu/conv2d.h"
 #include "tensor/random.h"
@@ -48,7 +49,42 @@ namespace {
 struct Options {
   std::string device = "emu", family, shapes = "small";
   int repeat = 20;
+  bool memory = false;  // the traced copy and the memory model's figures (emu only)
 };
+
+// A family's version table: of the CUDA build on a GPU; under the emulator,
+// of the traced copy when the memory model's figures are asked for.
+#if HEATMARK_HAS_MEMORY_MODEL
+#define HM_LAB_VERSIONS(table, device, o) \
+  ((device).is_cuda() ? HM_CUDA_OR_EMU(table)() : (o).memory ? emu_traced::lab::table() : emu::lab::table())
+#else
+#define HM_LAB_VERSIONS(table, device, o) ((device).is_cuda() ? HM_CUDA_OR_EMU(table)() : emu::lab::table())
+#endif
+
+// The memory model's figures of everything launched since the last reset,
+// over all its kernels: global loads and stores in sectors per request and
+// efficiency, shared loads and stores in conflict degree.
+std::string memory_summary() {
+  using Space = sim::MemoryLine::Space;
+  sim::MemoryLine total[2][2];  // [space][store]
+  for (const sim::KernelMemory& k : sim::memory_report())
+    for (const Space space : {Space::Global, Space::Shared})
+      for (const bool store : {false, true}) {
+        const sim::MemoryLine t = k.total(space, store);
+        sim::MemoryLine& sum = total[space == Space::Shared][store];
+        sum.requests += t.requests;
+        sum.transactions += t.transactions;
+        sum.ideal += t.ideal;
+      }
+  auto global = [](const sim::MemoryLine& t) {
+    return t.requests ? fmt::format("{:5.2f} {:4.0f}%", t.per_request(), 100 * t.efficiency()) : std::string("    -     -");
+  };
+  auto shared = [](const sim::MemoryLine& t) {
+    return t.requests ? fmt::format("{:5.2f}x", double(t.transactions) / double(std::max<uint64_t>(1, t.ideal)))
+                      : std::string("     -");
+  };
+  return fmt::format("{}  {}  {}  {}", global(total[0][0]), global(total[0][1]), shared(total[1][0]), shared(total[1][1]));
+}
 
 // ---- timing -------------------------------------------------------------------
 
@@ -101,14 +137,17 @@ struct Row {
   double error, ms, work;  // work: GFLOP for convolutions, GB moved for batch norm
   double vendor_ms;
   bool flops;
+  std::string memory = {};  // memory_summary() of the validation run, with --memory
 };
 
 void print(const Row& r) {
   std::string speed = "-", ratio = "-", time = r.ms < 0 ? "(emulated)" : fmt::format("{:.4f}", r.ms);
   if (r.ms > 0) speed = fmt::format("{:.1f} {}", r.work / (r.ms * 1e-3), r.flops ? "GFLOP/s" : "GB/s");
   if (r.ms > 0 && r.vendor_ms > 0) ratio = fmt::format("{:.2f}x", r.ms / r.vendor_ms);
-  fmt::print("{:<24} {:<28} {:<40} {:>10.2e} {:>6} {:>11} {:>16} {:>10}\n", r.family, r.shape, r.version, r.error,
+  fmt::print("{:<24} {:<28} {:<40} {:>10.2e} {:>6} {:>11} {:>16} {:>10}", r.family, r.shape, r.version, r.error,
              r.error <= kTolerance ? "ok" : "WRONG", time, speed, ratio);
+  if (!r.memory.empty()) fmt::print("  {}", r.memory);
+  fmt::print("\n");
 }
 
 std::string conv_text(const Conv2dShape& s) {
@@ -119,7 +158,7 @@ std::string conv_text(const Conv2dShape& s) {
 
 bool conv2d_forward_family(const Options& o, Device device, const std::vector<Conv2dShape>& shapes) {
   bool ok = true;
-  const auto versions = device.is_cuda() ? HM_CUDA_OR_EMU(conv2d_forward_versions)() : emu::lab::conv2d_forward_versions();
+  const auto versions = HM_LAB_VERSIONS(conv2d_forward_versions, device, o);
   for (const Conv2dShape& s : shapes) {
     Generator gen(1);
     const Tensor x = random_tensor({s.N, s.C_in, s.H, s.W}, gen, -1, 1, device);
@@ -135,12 +174,14 @@ bool conv2d_forward_family(const Options& o, Device device, const std::vector<Co
 #endif
     for (const auto& v : versions) {
       Tensor y = Tensor::empty({s.N, s.C_out, s.OH, s.OW}, device);
+      sim::reset_memory_report();
       v.launch(s, x.data(), w.data(), y.data(), nullptr);
+      const std::string memory = o.memory ? memory_summary() : "";
       const double error = normalised_error(y.to_vector(), expected);
       ok = ok && error <= kTolerance;
       const double ms = time_ms(device, o.repeat, [&] { v.launch(s, x.data(), w.data(), y.data(), nullptr); });
       print({"conv2d forward", conv_text(s), fmt::format("v{} {}", v.number, v.name), error, ms, s.flops() * 1e-9,
-             vendor_ms, true});
+             vendor_ms, true, memory});
     }
   }
   return ok;
@@ -148,8 +189,7 @@ bool conv2d_forward_family(const Options& o, Device device, const std::vector<Co
 
 bool conv2d_backward_weight_family(const Options& o, Device device, const std::vector<Conv2dShape>& shapes) {
   bool ok = true;
-  const auto versions = device.is_cuda() ? HM_CUDA_OR_EMU(conv2d_backward_weight_versions)()
-                                         : emu::lab::conv2d_backward_weight_versions();
+  const auto versions = HM_LAB_VERSIONS(conv2d_backward_weight_versions, device, o);
   for (const Conv2dShape& s : shapes) {
     Generator gen(2);
     const Tensor x = random_tensor({s.N, s.C_in, s.H, s.W}, gen, -1, 1, device);
@@ -166,13 +206,15 @@ bool conv2d_backward_weight_family(const Options& o, Device device, const std::v
     for (const auto& v : versions) {
       Tensor gw = Tensor::zeros({s.C_out, s.C_in, s.kH, s.kW}, device);
       Tensor workspace = Tensor::empty({v.workspace_floats ? v.workspace_floats(s) : 0}, device);
+      sim::reset_memory_report();
       v.launch(s, x.data(), gy.data(), gw.data(), workspace.data(), nullptr);
+      const std::string memory = o.memory ? memory_summary() : "";
       const double error = normalised_error(gw.to_vector(), expected);
       ok = ok && error <= kTolerance;
       const double ms = time_ms(device, o.repeat,
                                 [&] { v.launch(s, x.data(), gy.data(), gw.data(), workspace.data(), nullptr); });
       print({"conv2d backward weight", conv_text(s), fmt::format("v{} {}", v.number, v.name), error, ms,
-             s.flops() * 1e-9, vendor_ms, true});
+             s.flops() * 1e-9, vendor_ms, true, memory});
     }
   }
   return ok;
@@ -182,8 +224,8 @@ std::string bn_text(const BatchNormShape& s) { return fmt::format("N{} C{} HW{}"
 
 bool batch_norm2d_family(const Options& o, Device device, const std::vector<BatchNormShape>& shapes) {
   bool ok = true;
-  const auto forward = device.is_cuda() ? HM_CUDA_OR_EMU(batch_norm2d_forward_versions)() : emu::lab::batch_norm2d_forward_versions();
-  const auto backward = device.is_cuda() ? HM_CUDA_OR_EMU(batch_norm2d_backward_versions)() : emu::lab::batch_norm2d_backward_versions();
+  const auto forward = HM_LAB_VERSIONS(batch_norm2d_forward_versions, device, o);
+  const auto backward = HM_LAB_VERSIONS(batch_norm2d_backward_versions, device, o);
   const float eps = 1e-5f;
   for (const BatchNormShape& s : shapes) {
     Generator gen(3);
@@ -224,17 +266,21 @@ bool batch_norm2d_family(const Options& o, Device device, const std::vector<Batc
       Tensor out = Tensor::empty(data, device), m = Tensor::empty(channels, device), is = Tensor::empty(channels, device);
       Tensor workspace = Tensor::empty({v.workspace_floats ? v.workspace_floats(s) : 0}, device);
       auto run = [&] { v.launch(s, x.data(), gamma.data(), beta.data(), out.data(), m.data(), is.data(), eps, workspace.data(), nullptr); };
+      sim::reset_memory_report();
       run();
+      const std::string memory = o.memory ? memory_summary() : "";
       const double error = normalised_error(out.to_vector(), y);
       ok = ok && error <= kTolerance;
       print({"batch_norm2d forward", bn_text(s), fmt::format("v{} {}", v.number, v.name), error, time_ms(device, o.repeat, run),
-             forward_gb, vendor_forward_ms, false});
+             forward_gb, vendor_forward_ms, false, memory});
     }
     for (const auto& v : backward) {
       Tensor g = Tensor::empty(data, device), gg = Tensor::zeros(channels, device), gb = Tensor::zeros(channels, device);
       Tensor workspace = Tensor::empty({v.workspace_floats ? v.workspace_floats(s) : 0}, device);
+      sim::reset_memory_report();
       v.launch(s, x.data(), gamma.data(), saved_mean.data(), saved_invstd.data(), gy.data(), g.data(), gg.data(), gb.data(),
                workspace.data(), nullptr);
+      const std::string memory = o.memory ? memory_summary() : "";
       std::vector<float> got = g.to_vector();
       for (const Tensor& t : {gg, gb}) {
         const std::vector<float> part = t.to_vector();
@@ -247,7 +293,7 @@ bool batch_norm2d_family(const Options& o, Device device, const std::vector<Batc
                  gb.data(), workspace.data(), nullptr);
       });
       print({"batch_norm2d backward", bn_text(s), fmt::format("v{} {}", v.number, v.name), error, ms, backward_gb,
-             vendor_backward_ms, false});
+             vendor_backward_ms, false, memory});
     }
   }
   return ok;
@@ -264,7 +310,13 @@ int run(int argc, char** argv) {
       ->check(CLI::IsMember({"small", "hrnet"}))
       ->capture_default_str();
   app.add_option("--repeat", o.repeat, "Timed runs per version (median)")->capture_default_str();
+  app.add_flag("--memory", o.memory,
+               "With --device emu: each version's memory traffic as the emulator's model counts it (global sectors per "
+               "request and efficiency, shared-memory bank-conflict degree)");
   CLI11_PARSE(app, argc, argv);
+  HM_CHECK(!o.memory || o.device == "emu", "heatmark_lab --memory needs --device emu (the model runs on the emulator)");
+  HM_CHECK(!o.memory || sim::memory_model_built(),
+           "heatmark_lab --memory: this build has no memory model (it needs GCC and no sanitizer: HEATMARK_MEMORY_MODEL)");
 
   const Device device = Device::parse(o.device);
   HM_CHECK(!device.is_cuda() || cuda::device_count() > 0, "heatmark_lab --device cuda: {}", cuda::device_summary());
@@ -283,8 +335,10 @@ int run(int argc, char** argv) {
             : std::vector<BatchNormShape>{{1, 64, 128 * 128}, {4, 32, 192 * 192}, {4, 256, 24 * 24}};
 
   fmt::print("heatmark kernel lab on {} ({} shapes)\n", device.str(), o.shapes);
-  fmt::print("{:<24} {:<28} {:<40} {:>10} {:>6} {:>11} {:>16} {:>10}\n", "family", "shape", "version", "error", "",
+  fmt::print("{:<24} {:<28} {:<40} {:>10} {:>6} {:>11} {:>16} {:>10}", "family", "shape", "version", "error", "",
              "ms", "speed", "vs vendor");
+  if (o.memory) fmt::print("  {:>5} {:>5}  {:>5} {:>5}  {:>6}  {:>6}", "ld s/r", "eff", "st s/r", "eff", "sh ld", "sh st");
+  fmt::print("\n");
   bool ok = true;
   if (o.family.empty() || o.family == "conv2d_forward") ok = conv2d_forward_family(o, device, convs) && ok;
   if (o.family.empty() || o.family == "conv2d_backward_weight") ok = conv2d_backward_weight_family(o, device, convs) && ok;

@@ -1,5 +1,7 @@
 #include "cuda/sim/block_runner.h"
 
+#include "cuda/sim/memory_model.h"
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -66,6 +68,7 @@ std::string BlockRunner::kernel_text() const {
 }
 
 void BlockRunner::raise(const std::string& what) {
+  if (launch_->traced) BlockTrace::for_this_thread().abandon();
   for (int t = 0; t < count_; ++t)
     if (threads_[t].status != Status::Done) threads_[t].abandoned = true;
   throw KernelFault("emulator: " + what);
@@ -101,6 +104,7 @@ bool BlockRunner::run_kernel_body() {
 void BlockRunner::resume(int t) {
   current_ = t;
   threadIdx = threads_[t].index;
+  if (launch_->traced) BlockTrace::for_this_thread().set_thread(t, threads_[t].stack->bottom(), threads_[t].stack->size());
   switch_context(scheduler_, threads_[t].context);
 }
 
@@ -124,6 +128,7 @@ void BlockRunner::run(const LaunchInfo& launch, uint3 block, uint64_t schedule_s
   shared_.reset(launch.dynamic_shared_bytes ? new unsigned char[launch.dynamic_shared_bytes] : nullptr);
   if (shared_) std::memset(shared_.get(), 0xff, launch.dynamic_shared_bytes);
   warps_.assign((count_ + 31) / 32, WarpExchange{});
+  if (launch.traced) BlockTrace::for_this_thread().begin(&launch.kernel, count_, shared_.get(), launch.dynamic_shared_bytes);
 
   if (static_cast<int>(threads_.size()) < count_) threads_.resize(count_);
   for (int t = 0; t < count_; ++t) {
@@ -152,7 +157,10 @@ void BlockRunner::run(const LaunchInfo& launch, uint3 block, uint64_t schedule_s
     }
     const bool all_done = std::all_of(threads_.begin(), threads_.begin() + count_,
                                       [](const Thread& th) { return th.status == Status::Done; });
-    if (all_done) return;
+    if (all_done) {
+      if (launch.traced) check_shared_memory(BlockTrace::for_this_thread().end());
+      return;
+    }
     const bool any_runnable = std::any_of(threads_.begin(), threads_.begin() + count_,
                                           [](const Thread& th) { return th.status == Status::Runnable; });
     if (!any_runnable) release_or_fault();
@@ -182,6 +190,7 @@ void BlockRunner::release_or_fault() {
       raise(fmt::format("divergent __syncthreads in {}: {} exited without reaching the barrier at {} where {} "
                         "other threads wait",
                         kernel_text(), thread_text(exited), site_text(barrier), at_barrier));
+    if (launch_->traced) BlockTrace::for_this_thread().end_interval();
     for (int t = 0; t < count_; ++t)
       if (threads_[t].status == Status::AtBarrier) threads_[t].status = Status::Runnable;
     return;
@@ -204,6 +213,19 @@ void BlockRunner::release_or_fault() {
                       kernel_text(), warp, op, lane, thread_text(other), site_text(threads_[other].site)));
   raise(fmt::format("deadlock in {}: lanes of warp {} wait in {} for lane {} ({}), which waits elsewhere at {}",
                     kernel_text(), warp, op, lane, thread_text(other), site_text(threads_[other].site)));
+}
+
+// Static __shared__ variables are thread_local here, so their size is known
+// only from what the traced copy saw a block touch: a real GPU refuses the
+// launch when static and dynamic shared memory together pass its limits.
+void BlockRunner::check_shared_memory(size_t static_bytes) {
+  const size_t total = static_bytes + launch_->dynamic_shared_bytes;
+  const size_t limit = std::max(kDefaultSharedBytes, launch_->max_dynamic_shared_bytes);
+  if (total > limit)
+    raise(fmt::format("invalid launch of {}: {} bytes of static and {} of dynamic shared memory, {} in all, is over "
+                      "the {} bytes a block may use{}",
+                      kernel_text(), static_bytes, launch_->dynamic_shared_bytes, total, limit,
+                      launch_->max_dynamic_shared_bytes ? "" : " without cudaFuncAttributeMaxDynamicSharedMemorySize"));
 }
 
 // ---- synchronisation called from kernel code ---------------------------------------------

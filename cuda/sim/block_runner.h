@@ -68,6 +68,7 @@ class BlockRunner {
   [[noreturn]] void fault_in_fiber(std::string message);
   void complete(WarpExchange& exchange, int warp);
   void release_or_fault();  // called by the scheduler when no thread can run
+  void check_shared_memory(size_t static_bytes);
   [[noreturn]] void raise(const std::string& what);
   std::string thread_text(int thread) const;
   std::string kernel_text() const;

@@ -21,6 +21,12 @@ namespace {
 std::atomic<Schedule> current_schedule{Schedule::Forward};
 std::atomic<uint64_t> schedule_seed{0};
 
+std::mutex attributes_mutex;
+std::map<const void*, size_t>& dynamic_shared_opt_ins() {
+  static std::map<const void*, size_t> bytes;
+  return bytes;
+}
+
 std::mutex inventory_mutex;
 std::map<std::string, KernelRecord>& inventory() {
   static std::map<std::string, KernelRecord> records;
@@ -41,10 +47,21 @@ void check_configuration(const LaunchInfo& launch) {
   if (threads > 1024) bad("more than 1024 threads per block");
   if (b.z > 64) bad("block z dimension above 64");
   if (g.y > 65535 || g.z > 65535) bad("grid y or z dimension above 65535");
-  if (launch.dynamic_shared_bytes > 48 * 1024) bad("more than 48 KiB of dynamic shared memory");
+  if (launch.dynamic_shared_bytes > std::max(kDefaultSharedBytes, launch.max_dynamic_shared_bytes))
+    bad(launch.max_dynamic_shared_bytes
+            ? fmt::format("more dynamic shared memory than the {} bytes the kernel opted in to",
+                          launch.max_dynamic_shared_bytes)
+            : "more than 48 KiB of dynamic shared memory without cudaFuncAttributeMaxDynamicSharedMemorySize");
 }
 
 }  // namespace
+
+bool set_max_dynamic_shared_bytes(const void* kernel, int bytes) {
+  if (bytes < 0 || static_cast<size_t>(bytes) > kMaxSharedBytes) return false;
+  std::lock_guard lock(attributes_mutex);
+  dynamic_shared_opt_ins()[kernel] = static_cast<size_t>(bytes);
+  return true;
+}
 
 void set_schedule(Schedule schedule, uint64_t seed) {
   current_schedule = schedule;
@@ -65,7 +82,12 @@ void schedule_from_environment() {
   else fail("HEATMARK_SIM_SCHEDULE='{}': expected forward, reverse or random[:seed]", text);
 }
 
-void run_grid(const LaunchInfo& launch) {
+void run_grid(LaunchInfo launch) {
+  {
+    std::lock_guard lock(attributes_mutex);
+    const auto it = dynamic_shared_opt_ins().find(launch.function);
+    launch.max_dynamic_shared_bytes = it == dynamic_shared_opt_ins().end() ? 0 : it->second;
+  }
   // Read once, in a function-local static rather than std::call_once: an
   // exception cannot unwind through pthread_once in a static binary.
   static const bool environment_read = (schedule_from_environment(), true);

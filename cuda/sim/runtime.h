@@ -47,17 +47,29 @@ class KernelFault : public Error {
   using Error::Error;
 };
 
+// Shared memory per block on sm_90: 48 KiB unless the kernel opts in with
+// cudaFuncAttributeMaxDynamicSharedMemorySize, and at most 227 KiB.
+inline constexpr size_t kDefaultSharedBytes = 48 * 1024;
+inline constexpr size_t kMaxSharedBytes = 227 * 1024;
+
 struct LaunchInfo {
   std::string kernel;  // demangled kernel name
   std::string where;   // the launch site
+  const void* function = nullptr;
   dim3 grid, block;
   size_t dynamic_shared_bytes = 0;
-  std::function<void()> body;  // calls the kernel with its arguments
+  size_t max_dynamic_shared_bytes = 0;  // the kernel's opt-in (0: none), filled in by run_grid
+  bool traced = false;                  // the kernel is the memory model's traced copy (memory_model.h)
+  std::function<void()> body;           // calls the kernel with its arguments
 };
+
+// cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize,
+// bytes): false (cudaErrorInvalidValue) when bytes is over the device's limit.
+bool set_max_dynamic_shared_bytes(const void* kernel, int bytes);
 
 // Runs every block of a launch (blocks in parallel over the CPU threads,
 // threads of a block as fibers). Throws KernelFault on a detected bug.
-void run_grid(const LaunchInfo& launch);
+void run_grid(LaunchInfo launch);
 
 // ---- called from kernel code (on a fiber) --------------------------------------
 

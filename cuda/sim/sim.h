@@ -42,6 +42,17 @@ inline constexpr int warpSize = 32;
 
 using cudaStream_t = void*;
 
+// The one function attribute kernels set: the opt-in to more than 48 KiB of
+// dynamic shared memory.
+enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1 };
+enum cudaFuncAttribute { cudaFuncAttributeMaxDynamicSharedMemorySize = 8 };
+template <typename... Params>
+cudaError_t cudaFuncSetAttribute(void (*kernel)(Params...), cudaFuncAttribute, int bytes) {
+  return ::heatmark::sim::set_max_dynamic_shared_bytes(reinterpret_cast<const void*>(kernel), bytes)
+             ? cudaSuccess
+             : cudaErrorInvalidValue;
+}
+
 #define HM_SIM_SITE (::heatmark::sim::Site{__func__, __FILE__, __LINE__})
 
 #define __syncthreads() ::heatmark::sim::syncthreads(HM_SIM_SITE)
@@ -95,6 +106,17 @@ inline uint32_t vote(WarpOp op, Site site, unsigned mask, int predicate) {
 
 inline void syncwarp(Site site, unsigned mask = 0xffffffffu) { warp_op(WarpOp::SyncWarp, mask, 0, 0, warpSize, site); }
 
+// The memory model's traced copy of the kernels (HEATMARK_SIM_TRACED) must
+// not share template instances with the plain copy: the linker would keep one
+// of each, and traced kernels would launch untraced or lose their accesses.
+// What follows that kernels instantiate lives in a namespace of its own per copy.
+#if HEATMARK_SIM_TRACED
+#define HM_SIM_COPY traced_copy
+#else
+#define HM_SIM_COPY plain_copy
+#endif
+inline namespace HM_SIM_COPY {
+
 // launch(kernel, grid, block, shared_bytes, stream, args...): the emulated
 // kernel<<<grid, block, shared_bytes, stream>>>(args...). Synchronous. A
 // struct with a deduction guide so that the launch site can be recorded with
@@ -106,9 +128,15 @@ struct launch {
          Args... args, SourceLocation where = SourceLocation::current()) {
     static_assert(sizeof...(Params) == sizeof...(Args), "launch: wrong number of kernel arguments");
     LaunchInfo info;
-    info.kernel = function_name(reinterpret_cast<const void*>(kernel));
+    info.function = reinterpret_cast<const void*>(kernel);
+    info.kernel = function_name(info.function);
     // Demangled function templates carry their return type; kernels all return void.
     if (info.kernel.starts_with("void ")) info.kernel.erase(0, 5);
+#if HEATMARK_SIM_TRACED
+    // The traced copy (memory_model.h) reports under the kernel's usual name.
+    info.traced = true;
+    for (size_t at; (at = info.kernel.find("emu_traced::")) != std::string::npos;) info.kernel.replace(at, 12, "emu::");
+#endif
     info.where = std::string(where.file_name()) + ":" + std::to_string(where.line()) + " (" +
                  where.function_name() + ")";
     info.grid = grid;
@@ -118,15 +146,18 @@ struct launch {
     info.body = [kernel, arguments = std::make_tuple(args...)] {
       std::apply([kernel](const auto&... a) { kernel(static_cast<Params>(a)...); }, arguments);
     };
-    run_grid(info);
+    run_grid(std::move(info));
   }
 };
 template <typename... Params, typename... Args>
 launch(void (*)(Params...), dim3, dim3, size_t, cudaStream_t, Args...) -> launch<Args...>;
 
+}  // inline namespace HM_SIM_COPY
 }  // namespace heatmark::sim
 
 using heatmark::sim::launch;
+
+namespace heatmark::sim::HM_SIM_COPY {
 
 // ---- atomics (real atomics: blocks run on several OS threads) ------------------
 
@@ -171,3 +202,6 @@ template <typename T>
 inline T __ldg(const T* p) {
   return *p;
 }
+
+}  // namespace heatmark::sim::HM_SIM_COPY
+using namespace heatmark::sim::HM_SIM_COPY;

@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "cuda/kernels/launchers.h"
+#include "cuda/sim/memory_model.h"
 #include "tensor/kernels.h"
 #include "tensor/profiler.h"
 #include "tensor/tensor.h"
@@ -40,14 +41,22 @@ void check_landmark_weights(const char* op, const Tensor& weight, const HeatmapS
 }  // namespace heatmark::kernels
 
 // Runs a hand-written kernel's launcher on the tensor's GPU-like device: the
-// emulated build (heatmark::emu) for Emu, the nvcc build (heatmark::cuda) on
+// emulated build (heatmark::emu, or its traced copy heatmark::emu_traced
+// while the memory model is on) for Emu, the nvcc build (heatmark::cuda) on
 // the current stream for CUDA. The launchers have identical signatures.
+#if HEATMARK_HAS_MEMORY_MODEL
+#define HM_LAUNCH_EMU(launcher, ...)                                                                       \
+  (::heatmark::sim::memory_model_enabled() ? emu_traced::launcher(__VA_ARGS__, nullptr) \
+                                           : emu::launcher(__VA_ARGS__, nullptr))
+#else
+#define HM_LAUNCH_EMU(launcher, ...) emu::launcher(__VA_ARGS__, nullptr)
+#endif
 #if HEATMARK_HAS_CUDA
 #define HM_LAUNCH_ON(device, launcher, ...)                                                   \
-  ((device).is_emu() ? emu::launcher(__VA_ARGS__, nullptr)                                   \
+  ((device).is_emu() ? HM_LAUNCH_EMU(launcher, __VA_ARGS__)                                  \
                      : cuda::launcher(__VA_ARGS__, static_cast<void*>(cuda::current_stream())))
 #else
-#define HM_LAUNCH_ON(device, launcher, ...) emu::launcher(__VA_ARGS__, nullptr)
+#define HM_LAUNCH_ON(device, launcher, ...) HM_LAUNCH_EMU(launcher, __VA_ARGS__)
 #endif
 
 // A vendor library call (only reached when use_vendor() said so).
