@@ -25,6 +25,7 @@ struct ConvForwardProblem {
   const float* w;
   const float* bias;  // may be null
   float* y;
+  static constexpr bool kBContiguousAlongK = false;  // xcol[k, p]: neighbouring pixels p are neighbours in x
 
   __device__ float a(int64_t co, int64_t k) const { return w[co * s.C_in * s.kH * s.kW + k]; }
   __device__ float b(int64_t k, int64_t p) const { return conv2d_input_column(s, x, k, p); }
@@ -39,6 +40,7 @@ struct ConvBackwardDataProblem {
   const float* gy;
   const float* w;
   float* gx;
+  static constexpr bool kBContiguousAlongK = false;  // neighbouring input pixels q read neighbouring gy
 
   // A(ci, k') = w[co, ci, kh, kw] with k' = (co, kh, kw)
   __device__ float a(int64_t ci, int64_t k) const {
@@ -68,6 +70,9 @@ struct ConvBackwardWeightProblem {
   const float* gy;
   float* out;      // gw (splits == 1) or the split-K workspace (splits, C_out, K)
   bool partial;    // true: write slice `split` of the workspace; false: gw +=
+  // B(p, k) = xcol[k, p]: along k (the filter taps) consecutive loads jump
+  // between rows and channels; along p (the pixels) they are neighbours.
+  static constexpr bool kBContiguousAlongK = true;
 
   __device__ float a(int64_t co, int64_t p) const {
     const int64_t pixels = s.OH * s.OW, n = p / pixels;

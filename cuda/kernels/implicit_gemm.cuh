@@ -7,12 +7,25 @@
 //   __device__ float a(int64_t m, int64_t k) const;   // e.g. a weight
 //   __device__ float b(int64_t k, int64_t n) const;   // e.g. an input pixel under a filter tap (implicit im2col)
 //   __device__ void store(int64_t m, int64_t n, int split, float value) const;
+//   static constexpr bool kBContiguousAlongK;   // B's contiguous axis in memory is k, not n
 // so a convolution never materialises its lowered (im2col) matrix.
 //
 // Tiling: a block of 256 threads computes a 64 x 64 tile of C. Per step of
 // 8 along K it stages a 64 x 8 tile of A and an 8 x 64 tile of B in shared
 // memory (two elements per thread each), then every thread accumulates its
 // 4 x 4 sub-tile in registers: 16 multiply-adds per 8 shared-memory reads.
+//
+// Memory access (measured with the emulator's memory model, cuda/lab/):
+//   - staging walks the operand's contiguous axis with consecutive threads,
+//     so a warp's loads are coalesced (for B that axis is n, or k where the
+//     problem says so: the weight gradient's pixels);
+//   - the tiles' rows are padded by 4 floats, so the lanes of a warp that
+//     write one column of a tile (8 k-steps x 4 rows) fall in 32 different
+//     banks instead of 8-way conflicts;
+//   - a thread's 4 x 4 sub-tile is strided by 16 along m and n, not
+//     contiguous: the 16 threads of a half-warp then read 16 consecutive
+//     words of b_tile (no conflict) and store 16 consecutive outputs
+//     (coalesced: 4 sectors per request instead of 16).
 // blockIdx.z selects a slice of K (split-K) of length k_split; the problem's
 // store() receives the slice index so partial sums can go to a workspace and
 // be added in a fixed order afterwards (deterministic, no atomics).
@@ -24,14 +37,17 @@ namespace heatmark::HM_BACKEND {
 
 inline constexpr int kGemmBM = 64, kGemmBN = 64, kGemmBK = 8, kGemmTM = 4, kGemmTN = 4;
 inline constexpr int kGemmThreads = (kGemmBM / kGemmTM) * (kGemmBN / kGemmTN);  // 256
+inline constexpr int kGemmPad = 4;  // floats after each tile row (keeps rows 16-byte aligned)
 
 template <typename Problem>
 __global__ void __launch_bounds__(kGemmThreads)
     implicit_gemm_kernel(Problem problem, int64_t M, int64_t N, int64_t K, int64_t k_split) {
-  __shared__ float a_tile[kGemmBK][kGemmBM];  // A transposed: a_tile[k][m]
-  __shared__ float b_tile[kGemmBK][kGemmBN];
+  __shared__ float a_tile[kGemmBK][kGemmBM + kGemmPad];  // A transposed: a_tile[k][m]
+  __shared__ float b_tile[kGemmBK][kGemmBN + kGemmPad];
+  constexpr int kRows = kGemmBM / kGemmTM, kCols = kGemmBN / kGemmTN;  // 16 x 16 threads
   const int t = threadIdx.x;
-  const int row = t / (kGemmBN / kGemmTN), col = t % (kGemmBN / kGemmTN);  // this thread's 4x4 sub-tile
+  // This thread's sub-tile: rows row + 16 i and columns col + 16 j of the block's tile.
+  const int row = t / kCols, col = t % kCols;
   const int64_t m0 = int64_t(blockIdx.y) * kGemmBM, n0 = int64_t(blockIdx.x) * kGemmBN;
   const int64_t k_begin = int64_t(blockIdx.z) * k_split;
   const int64_t k_end = k_begin + k_split < K ? k_begin + k_split : K;
@@ -49,15 +65,16 @@ __global__ void __launch_bounds__(kGemmThreads)
       a_tile[kk][mm] = m < M && k < k_end ? problem.a(m, k) : 0.0f;
     }
     for (int e = t; e < kGemmBK * kGemmBN; e += kGemmThreads) {
-      const int kk = e / kGemmBN, nn = e % kGemmBN;
+      const int kk = Problem::kBContiguousAlongK ? e % kGemmBK : e / kGemmBN;
+      const int nn = Problem::kBContiguousAlongK ? e / kGemmBK : e % kGemmBN;
       const int64_t k = k0 + kk, n = n0 + nn;
       b_tile[kk][nn] = k < k_end && n < N ? problem.b(k, n) : 0.0f;
     }
     __syncthreads();
     for (int kk = 0; kk < kGemmBK; ++kk) {
       float a[kGemmTM], b[kGemmTN];
-      for (int i = 0; i < kGemmTM; ++i) a[i] = a_tile[kk][row * kGemmTM + i];
-      for (int j = 0; j < kGemmTN; ++j) b[j] = b_tile[kk][col * kGemmTN + j];
+      for (int i = 0; i < kGemmTM; ++i) a[i] = a_tile[kk][row + kRows * i];
+      for (int j = 0; j < kGemmTN; ++j) b[j] = b_tile[kk][col + kCols * j];
       for (int i = 0; i < kGemmTM; ++i)
         for (int j = 0; j < kGemmTN; ++j) acc[i][j] += a[i] * b[j];
     }
@@ -65,7 +82,7 @@ __global__ void __launch_bounds__(kGemmThreads)
   }
   for (int i = 0; i < kGemmTM; ++i)
     for (int j = 0; j < kGemmTN; ++j) {
-      const int64_t m = m0 + row * kGemmTM + i, n = n0 + col * kGemmTN + j;
+      const int64_t m = m0 + row + kRows * i, n = n0 + col + kCols * j;
       if (m < M && n < N) problem.store(m, n, static_cast<int>(blockIdx.z), acc[i][j]);
     }
 }
