@@ -19,6 +19,9 @@
 // (heatmark::emu) are not instrumented, so the emulator stays fast while the
 // model is off; set_memory_model(true) routes launches to the traced copy.
 //
+// GCC checks an address once per basic block, so a read-modify-write (+=)
+// counts as its load only.
+//
 // Global memory is what the emulated device allocated (register_allocation);
 // shared memory is a block's dynamic buffer and its static __shared__
 // variables, which the emulator keeps in thread-local storage. Accesses to
