@@ -103,7 +103,8 @@ namespace {
 // (about 256), but at least 1024 pixels per slice. Depends only on the shape.
 int weight_splits(const Conv2dShape& s) {
   const int64_t K = s.C_in * s.kH * s.kW, pixels = s.N * s.OH * s.OW;
-  const int64_t tiles = ((s.C_out + kGemmBM - 1) / kGemmBM) * ((K + kGemmBN - 1) / kGemmBN);
+  const int64_t rows = gemm_block_rows(s.C_out);
+  const int64_t tiles = ((s.C_out + rows - 1) / rows) * ((K + kGemmBN - 1) / kGemmBN);
   int64_t splits = (256 + tiles - 1) / tiles;
   splits = splits < pixels / 1024 ? splits : pixels / 1024;
   return static_cast<int>(splits < 1 ? 1 : (splits > 64 ? 64 : splits));

@@ -10,10 +10,12 @@
 //   static constexpr bool kBContiguousAlongK;   // B's contiguous axis in memory is k, not n
 // so a convolution never materialises its lowered (im2col) matrix.
 //
-// Tiling: a block of 256 threads computes a 64 x 64 tile of C. Per step of
-// 8 along K it stages a 64 x 8 tile of A and an 8 x 64 tile of B in shared
-// memory (two elements per thread each), then every thread accumulates its
-// 4 x 4 sub-tile in registers: 16 multiply-adds per 8 shared-memory reads.
+// Tiling: a block of 256 threads computes a BM x 64 tile of C (BM is 64, or
+// 32 when M, the output channels, is at most 32: HRNet's 18- and 32-channel
+// branches would leave half or more of a 64-row tile idle). Per step of 8
+// along K it stages a BM x 8 tile of A and an 8 x 64 tile of B in shared
+// memory, then every thread accumulates its BM/16 x 4 sub-tile in registers:
+// 16 (or 8) multiply-adds per 8 (or 6) shared-memory reads.
 //
 // Memory access (measured with the emulator's memory model, cuda/lab/):
 //   - staging walks the operand's contiguous axis with consecutive threads,
@@ -35,31 +37,33 @@
 
 namespace heatmark::HM_BACKEND {
 
-inline constexpr int kGemmBM = 64, kGemmBN = 64, kGemmBK = 8, kGemmTM = 4, kGemmTN = 4;
-inline constexpr int kGemmThreads = (kGemmBM / kGemmTM) * (kGemmBN / kGemmTN);  // 256
+inline constexpr int kGemmBN = 64, kGemmBK = 8, kGemmTN = 4;
+inline constexpr int kGemmRows = 16, kGemmCols = kGemmBN / kGemmTN;  // 16 x 16 threads
+inline constexpr int kGemmThreads = kGemmRows * kGemmCols;          // 256
 inline constexpr int kGemmPad = 4;  // floats after each tile row (keeps rows 16-byte aligned)
 
-template <typename Problem>
+template <typename Problem, int kBM>
 __global__ void __launch_bounds__(kGemmThreads)
     implicit_gemm_kernel(Problem problem, int64_t M, int64_t N, int64_t K, int64_t k_split) {
-  __shared__ float a_tile[kGemmBK][kGemmBM + kGemmPad];  // A transposed: a_tile[k][m]
+  constexpr int kTM = kBM / kGemmRows;  // rows of C per thread
+  __shared__ float a_tile[kGemmBK][kBM + kGemmPad];  // A transposed: a_tile[k][m]
   __shared__ float b_tile[kGemmBK][kGemmBN + kGemmPad];
-  constexpr int kRows = kGemmBM / kGemmTM, kCols = kGemmBN / kGemmTN;  // 16 x 16 threads
+  constexpr int kRows = kGemmRows, kCols = kGemmCols;
   const int t = threadIdx.x;
   // This thread's sub-tile: rows row + 16 i and columns col + 16 j of the block's tile.
   const int row = t / kCols, col = t % kCols;
-  const int64_t m0 = int64_t(blockIdx.y) * kGemmBM, n0 = int64_t(blockIdx.x) * kGemmBN;
+  const int64_t m0 = int64_t(blockIdx.y) * kBM, n0 = int64_t(blockIdx.x) * kGemmBN;
   const int64_t k_begin = int64_t(blockIdx.z) * k_split;
   const int64_t k_end = k_begin + k_split < K ? k_begin + k_split : K;
 
-  float acc[kGemmTM][kGemmTN];
-  for (int i = 0; i < kGemmTM; ++i)
+  float acc[kTM][kGemmTN];
+  for (int i = 0; i < kTM; ++i)
     for (int j = 0; j < kGemmTN; ++j) acc[i][j] = 0.0f;
 
   for (int64_t k0 = k_begin; k0 < k_end; k0 += kGemmBK) {
     // Stage the tiles; consecutive threads read consecutive k (for A) and
     // consecutive n (for B), which are the contiguous axes in memory.
-    for (int e = t; e < kGemmBM * kGemmBK; e += kGemmThreads) {
+    for (int e = t; e < kBM * kGemmBK; e += kGemmThreads) {
       const int mm = e / kGemmBK, kk = e % kGemmBK;
       const int64_t m = m0 + mm, k = k0 + kk;
       a_tile[kk][mm] = m < M && k < k_end ? problem.a(m, k) : 0.0f;
@@ -72,20 +76,23 @@ __global__ void __launch_bounds__(kGemmThreads)
     }
     __syncthreads();
     for (int kk = 0; kk < kGemmBK; ++kk) {
-      float a[kGemmTM], b[kGemmTN];
-      for (int i = 0; i < kGemmTM; ++i) a[i] = a_tile[kk][row + kRows * i];
+      float a[kTM], b[kGemmTN];
+      for (int i = 0; i < kTM; ++i) a[i] = a_tile[kk][row + kRows * i];
       for (int j = 0; j < kGemmTN; ++j) b[j] = b_tile[kk][col + kCols * j];
-      for (int i = 0; i < kGemmTM; ++i)
+      for (int i = 0; i < kTM; ++i)
         for (int j = 0; j < kGemmTN; ++j) acc[i][j] += a[i] * b[j];
     }
     __syncthreads();
   }
-  for (int i = 0; i < kGemmTM; ++i)
+  for (int i = 0; i < kTM; ++i)
     for (int j = 0; j < kGemmTN; ++j) {
       const int64_t m = m0 + row + kRows * i, n = n0 + col + kCols * j;
       if (m < M && n < N) problem.store(m, n, static_cast<int>(blockIdx.z), acc[i][j]);
     }
 }
+
+// Rows of C per block for an M-row output: 32 for at most 32 rows, else 64.
+inline int64_t gemm_block_rows(int64_t M) { return M <= 32 ? 32 : 64; }
 
 // Launches the engine over an M x N output, with K split into `splits` slices.
 template <typename Problem>
@@ -93,9 +100,14 @@ void launch_implicit_gemm(const Problem& problem, int64_t M, int64_t N, int64_t 
   if (M == 0 || N == 0) return;
   int64_t k_split = (K + splits - 1) / splits;
   k_split = (k_split + kGemmBK - 1) / kGemmBK * kGemmBK;  // whole steps per slice
-  const dim3 grid(static_cast<unsigned>((N + kGemmBN - 1) / kGemmBN), static_cast<unsigned>((M + kGemmBM - 1) / kGemmBM),
-                  static_cast<unsigned>(splits));
-  launch(implicit_gemm_kernel<Problem>, grid, kGemmThreads, 0, stream, problem, M, N, K, k_split < 1 ? 1 : k_split);
+  k_split = k_split < 1 ? 1 : k_split;
+  const unsigned n_tiles = static_cast<unsigned>((N + kGemmBN - 1) / kGemmBN);
+  if (gemm_block_rows(M) == 32)
+    launch(implicit_gemm_kernel<Problem, 32>, dim3(n_tiles, static_cast<unsigned>((M + 31) / 32), splits),
+           kGemmThreads, 0, stream, problem, M, N, K, k_split);
+  else
+    launch(implicit_gemm_kernel<Problem, 64>, dim3(n_tiles, static_cast<unsigned>((M + 63) / 64), splits),
+           kGemmThreads, 0, stream, problem, M, N, K, k_split);
 }
 
 }  // namespace heatmark::HM_BACKEND

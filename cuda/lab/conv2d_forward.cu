@@ -5,7 +5,7 @@
 //   v2 tiled            16x16 output tiles; per step of 16 along K the block
 //                       stages a 16x16 tile of w and of x_col in shared memory,
 //                       so each global read feeds 16 multiply-adds.
-//   v3 register-blocked (production, cuda/kernels/conv2d.cu) 64x64 tiles,
+//   v3 register-blocked (production, cuda/kernels/conv2d.cu) 64x64 tiles (32x64 for at most 32 output channels),
 //                       each thread accumulates a 4x4 sub-tile in registers:
 //                       16 multiply-adds per 8 shared-memory reads.
 #include "cuda/kernel_api.h"
