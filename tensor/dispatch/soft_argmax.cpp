@@ -15,8 +15,10 @@ Tensor soft_argmax_forward(const Tensor& heatmaps, float beta) {
   Tensor coords = Tensor::empty({s.N, s.K, 2}, heatmaps.device());
   if (heatmaps.device().is_cpu())
     cpu::soft_argmax_forward(s, heatmaps.data(), beta, coords.data());
-  else
-    HM_LAUNCH_ON(heatmaps.device(), soft_argmax_forward, s, heatmaps.data(), beta, coords.data());
+  else {
+    Tensor workspace = Tensor::empty({emu::soft_argmax_workspace_floats(s)}, heatmaps.device());
+    HM_LAUNCH_ON(heatmaps.device(), soft_argmax_forward, s, heatmaps.data(), beta, coords.data(), workspace.data());
+  }
   return coords;
 }
 
@@ -27,9 +29,11 @@ Tensor soft_argmax_backward(const Tensor& heatmaps, const Tensor& coords, const 
   Tensor g = Tensor::empty(heatmaps.shape(), heatmaps.device());
   if (heatmaps.device().is_cpu())
     cpu::soft_argmax_backward(s, heatmaps.data(), coords.data(), g_coords.data(), beta, g.data());
-  else
+  else {
+    Tensor workspace = Tensor::empty({emu::soft_argmax_workspace_floats(s)}, heatmaps.device());
     HM_LAUNCH_ON(heatmaps.device(), soft_argmax_backward, s, heatmaps.data(), coords.data(), g_coords.data(), beta,
-                 g.data());
+                 g.data(), workspace.data());
+  }
   return g;
 }
 
