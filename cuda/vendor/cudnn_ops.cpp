@@ -54,9 +54,18 @@ namespace {
   X(cudnnBatchNormalizationForwardInference)    \
   X(cudnnBatchNormalizationBackward)
 
+constexpr int kCudaMajor = CUDART_VERSION / 1000;
+
+// The soname of the cuDNN major version this build's headers describe, and where
+// NVIDIA's pip wheel of it (nvidia-cudnn-cu13 for CUDA 13) puts it.
+VendorLibrary cudnn_library() { return {fmt::format("libcudnn.so.{}", CUDNN_MAJOR), {"nvidia/cudnn/lib"}}; }
+
 struct Cudnn {
-  DynamicLibrary library{{"libcudnn.so.9", "libcudnn.so"}, cuda_library_folders(),
-                         cuda_library_remedy("cuDNN 9 for CUDA 13 (NVIDIA's package cudnn9-cuda-13)")};
+  DynamicLibrary library{
+      {cudnn_library().file}, cuda_library_folders(cudnn_library(), library_search_roots(), list_folder),
+      cuda_library_remedy(fmt::format("cuDNN {} for CUDA {} (NVIDIA's package cudnn{}-cuda-{})", CUDNN_MAJOR,
+                                      kCudaMajor, CUDNN_MAJOR, kCudaMajor),
+                          fmt::format("nvidia-cudnn-cu{}", kCudaMajor))};
 #define HM_CUDNN_MEMBER(name) decltype(&::name) name = reinterpret_cast<decltype(&::name)>(library.symbol(#name));
   HM_CUDNN_FUNCTIONS(HM_CUDNN_MEMBER)
 #undef HM_CUDNN_MEMBER
