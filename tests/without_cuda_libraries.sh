@@ -82,16 +82,19 @@ check "--version" 0 "$binary" --version && sed 's/^/   | /' "$work/last.txt"
 cp "$work/last.txt" "$work/version.txt"
 if grep -Eq "^CUDA [0-9.]+ built in" "$work/last.txt"; then
   [ "$hidden" -gt 0 ] || fail "a CUDA build, but no CUDA folder or library was found to hide: the test proves nothing"
-  # A CUDA build says which libraries it could not load, and why.
-  grep -q "cannot load libcudnn" "$work/last.txt" || fail "--version does not report the missing cuDNN"
-  grep -q "cannot load libcublas" "$work/last.txt" || fail "--version does not report the missing cuBLAS"
-  # ... and finds them in an active venv's pip wheels, as PyTorch's venv has them.
-  if [ "$wheel_libraries" -eq 2 ]; then
-    check "--version with VIRTUAL_ENV" 0 env VIRTUAL_ENV="$venv" "$binary" --version &&
-      { grep -Eq "^vendor kernels: cuDNN [0-9.]+; cuBLAS [0-9.]+$" "$work/last.txt" ||
-        fail "with VIRTUAL_ENV set, --version did not load cuDNN and cuBLAS from the venv's wheels"; }
-  else
-    echo "not checked: no cuDNN and cuBLAS on this machine to lay out as a venv's wheels"
+  # A CUDA build says which libraries it could not load, and why (one built without their
+  # headers, that they are not built in).
+  if ! grep -q "^vendor kernels: cuDNN and cuBLAS not built in" "$work/last.txt"; then
+    grep -q "cannot load libcudnn" "$work/last.txt" || fail "--version does not report the missing cuDNN"
+    grep -q "cannot load libcublas" "$work/last.txt" || fail "--version does not report the missing cuBLAS"
+    # ... and finds them in an active venv's pip wheels, as PyTorch's venv has them.
+    if [ "$wheel_libraries" -eq 2 ]; then
+      check "--version with VIRTUAL_ENV" 0 env VIRTUAL_ENV="$venv" "$binary" --version &&
+        { grep -Eq "^vendor kernels: cuDNN [0-9.]+; cuBLAS [0-9.]+$" "$work/last.txt" ||
+          fail "with VIRTUAL_ENV set, --version did not load cuDNN and cuBLAS from the venv's wheels"; }
+    else
+      echo "not checked: no cuDNN and cuBLAS on this machine to lay out as a venv's wheels"
+    fi
   fi
 fi
 check "synth" 0 "$binary" synth --out "$work/data" --count 8 --size 64 --landmarks 2 --seed 1

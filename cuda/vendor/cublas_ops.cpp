@@ -97,6 +97,8 @@ std::string cublas_version() {
   return fmt::format("cuBLAS {}.{}.{}", major, minor, patch);
 }
 
+bool built_in() { return true; }
+
 std::string versions() {
   std::string text = cudnn_version();  // cuDNN first: the order of the error when both are missing
   return text + ", " + cublas_version();

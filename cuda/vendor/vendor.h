@@ -2,7 +2,8 @@
 // matmul, selected at run time with --kernels vendor (tensor/kernels.h) on
 // CUDA devices. They are a speed reference for the hand-written kernels and
 // a fallback. The libraries are loaded on first use (dlopen), from where
-// cuda_libraries.h says.
+// cuda_libraries.h says. A build made without their headers has these
+// functions too; they say so (vendor_unavailable.cpp).
 //
 // Same contracts as the hand-written launchers (cuda/kernels/launchers.inc):
 // buffers on the current device, work on the current stream, data gradients
@@ -16,6 +17,8 @@
 
 namespace heatmark::vendor {
 
+// True when this build was compiled with cuDNN's and cuBLAS's headers.
+bool built_in();
 // "cuDNN 9.x.y, cuBLAS 13.x.y"; loads both libraries, and throws
 // heatmark::Error naming the first one that is missing and what to install.
 // Needs no GPU. Commands call it up front when --kernels vendor is asked for.

@@ -11,6 +11,7 @@
 #include "cuda/info.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor.h"
+#include "tests/support/files.h"
 #include "tests/support/gpu.h"
 #if HEATMARK_HAS_CUDA
 #include "cuda/vendor/vendor.h"
@@ -174,8 +175,9 @@ TEST_CASE("devices: a command's --kernels vendor loads the device's libraries up
 #endif
 }
 
-#if HEATMARK_HAS_CUDA
+#if HEATMARK_HAS_CUDA_VENDOR
 TEST_CASE("devices: the vendor libraries cuDNN and cuBLAS load at run time and report their versions (no GPU needed)") {
+  CHECK(vendor::built_in());
   const std::string versions = vendor::versions();
   CHECK(versions.find("cuDNN 9.") == 0);
   CHECK(versions.find("cuBLAS ") != std::string::npos);
@@ -229,5 +231,15 @@ TEST_CASE("devices: cuDNN chooses each direction's algorithm once per shape and 
   CHECK(vendor::cudnn_algorithm_queries() == before + 9);
   cudnn_convolution(a);
   CHECK(vendor::cudnn_algorithm_queries() == before + 9);
+}
+#elif HEATMARK_HAS_CUDA
+TEST_CASE("devices: a CUDA build without cuDNN's or cuBLAS's headers refuses --kernels vendor on cuda in one line") {
+  CHECK_FALSE(vendor::built_in());
+  CHECK_ERROR(kernels::select_kernel_provider("vendor", Device::cuda(0)),
+              "--kernels vendor on cuda: this build has no cuDNN and cuBLAS support", "cudnn.h", "cublas_v2.h",
+              "--kernels handwritten");
+  CHECK(kernels::kernel_provider() == kernels::KernelProvider::HandWritten);
+  CHECK(vendor::report().find("not built in") != std::string::npos);
+  CHECK(vendor::cudnn_algorithm_queries() == 0);
 }
 #endif
