@@ -57,7 +57,10 @@ std::vector<Backend> backends() {
   all.push_back({Device::emu()});
   if (cuda::device_count() > 0) {
     all.push_back({Device::cuda(0), kernels::KernelProvider::HandWritten});
-    all.push_back({Device::cuda(0), kernels::KernelProvider::Vendor});
+#if HEATMARK_HAS_CUDA
+    // Not in a build without cuDNN's headers (tests/cuda/test_devices.cpp checks that it says so).
+    if (vendor::built_in()) all.push_back({Device::cuda(0), kernels::KernelProvider::Vendor});
+#endif
   }
   return all;
 }

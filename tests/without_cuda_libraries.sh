@@ -16,7 +16,31 @@ if [ "${HEATMARK_CUDA_HIDDEN:-}" != 1 ]; then
   exec env HEATMARK_CUDA_HIDDEN=1 unshare --mount --propagation private "$0" "$@"
 fi
 
-# ---- inside the namespace: hide CUDA ------------------------------------------------
+# ---- inside the namespace: a venv laid out as pip's wheels, then hide CUDA ---------
+# The venv's nvidia/ folders are the folders of the cuDNN and cuBLAS found now, bound
+# read-only (nothing can delete through them) before the originals are hidden, in a
+# tmpfs of this namespace that leaves nothing behind.
+venv_root="$(mktemp -d)"
+mount -t tmpfs none "$venv_root" || { echo "FAIL: cannot mount a tmpfs on $venv_root" >&2; exit 1; }
+trap 'umount -R "$venv_root" && rmdir "$venv_root"' EXIT
+venv="$venv_root/venv"
+site="$venv/lib/python3.12/site-packages"
+wheel_libraries=0
+for lib in libcudnn libcublas; do
+  file="$( { ldconfig -p | awk '{print $NF}'; find /usr/local/cuda*/lib* -maxdepth 1 -name "$lib.so.*" 2>/dev/null; } |
+          grep -E "/$lib\.so\.[0-9]+$" | head -n 1)"
+  [ -n "$file" ] || continue
+  major="${file##*.so.}"
+  case "$lib" in
+    libcudnn) folder="$site/nvidia/cudnn/lib" ;;
+    libcublas) [ "$major" -ge 13 ] && folder="$site/nvidia/cu$major/lib" || folder="$site/nvidia/cublas/lib" ;;
+  esac
+  mkdir -p "$folder"
+  mount --bind "$(dirname "$file")" "$folder" && mount -o remount,bind,ro "$folder" ||
+    { echo "FAIL: cannot bind $(dirname "$file") into the venv" >&2; exit 1; }
+  wheel_libraries=$((wheel_libraries + 1))
+done
+
 hidden=0
 for dir in /usr/local/cuda /usr/local/cuda-* /opt/cuda; do
   if [ -d "$dir" ] && [ ! -L "$dir" ]; then
@@ -32,7 +56,7 @@ while read -r lib; do
 done < <( (ldconfig -p | awk '/libcuda\.so|libcudart\.so|libcudnn|libcublas/ {print $NF}';
           find /usr/lib /usr/lib64 /lib -name 'libcuda.so*' -o -name 'libcudnn*.so*' -o -name 'libcublas*.so*' 2>/dev/null) |
           sort -u)
-unset CUDA_HOME CUDA_PATH LD_LIBRARY_PATH
+unset CUDA_HOME CUDA_PATH LD_LIBRARY_PATH VIRTUAL_ENV CONDA_PREFIX  # every place cuda/vendor/cuda_libraries.h looks
 echo "hidden: $hidden CUDA folders and libraries"
 
 failures=0
@@ -58,9 +82,20 @@ check "--version" 0 "$binary" --version && sed 's/^/   | /' "$work/last.txt"
 cp "$work/last.txt" "$work/version.txt"
 if grep -Eq "^CUDA [0-9.]+ built in" "$work/last.txt"; then
   [ "$hidden" -gt 0 ] || fail "a CUDA build, but no CUDA folder or library was found to hide: the test proves nothing"
-  # A CUDA build says which libraries it could not load, and why.
-  grep -q "cannot load libcudnn" "$work/last.txt" || fail "--version does not report the missing cuDNN"
-  grep -q "cannot load libcublas" "$work/last.txt" || fail "--version does not report the missing cuBLAS"
+  # A CUDA build says which libraries it could not load, and why (one built without their
+  # headers, that they are not built in).
+  if ! grep -q "^vendor kernels: cuDNN and cuBLAS not built in" "$work/last.txt"; then
+    grep -q "cannot load libcudnn" "$work/last.txt" || fail "--version does not report the missing cuDNN"
+    grep -q "cannot load libcublas" "$work/last.txt" || fail "--version does not report the missing cuBLAS"
+    # ... and finds them in an active venv's pip wheels, as PyTorch's venv has them.
+    if [ "$wheel_libraries" -eq 2 ]; then
+      check "--version with VIRTUAL_ENV" 0 env VIRTUAL_ENV="$venv" "$binary" --version &&
+        { grep -Eq "^vendor kernels: cuDNN [0-9.]+; cuBLAS [0-9.]+$" "$work/last.txt" ||
+          fail "with VIRTUAL_ENV set, --version did not load cuDNN and cuBLAS from the venv's wheels"; }
+    else
+      echo "not checked: no cuDNN and cuBLAS on this machine to lay out as a venv's wheels"
+    fi
+  fi
 fi
 check "synth" 0 "$binary" synth --out "$work/data" --count 8 --size 64 --landmarks 2 --seed 1
 check "train --device cpu" 0 "$binary" train --data "$work/data" --device cpu --input-size 64 --epochs 1 --batch 4 \

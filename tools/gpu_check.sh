@@ -30,7 +30,7 @@ step() {  # step NAME LOGFILE COMMAND...
 step "configure (CUDA required)" configure.log cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEATMARK_CUDA=ON
 step "build" build.log cmake --build "$build" -j"$(nproc)"
 step "version" version.log "$build/tools/heatmark" --version
-step "test suite (cpu, emu and cuda backends)" tests.log env HEATMARK_CUDA_DEBUG_SYNC=1 ctest --test-dir "$build" -j"$(nproc)" --output-on-failure
+step "test suite (cpu, emu and cuda backends)" tests.log env HEATMARK_CUDA_DEBUG_SYNC=1 HEATMARK_REQUIRE_GPU=1 ctest --test-dir "$build" -j"$(nproc)" --output-on-failure
 step "kernel lab on the GPU (HRNet shapes, vs cuDNN)" lab_cuda.txt "$build/cuda/lab/heatmark_lab" --device cuda --shapes hrnet --repeat 20
 step "op timings on cuda, hand-written kernels" bench_ops_cuda.txt "$build/tools/heatmark" bench ops --device cuda --kernels handwritten --repeat 20
 step "op timings on cuda, vendor kernels" bench_ops_cuda_vendor.txt "$build/tools/heatmark" bench ops --device cuda --kernels vendor --repeat 20

@@ -18,7 +18,6 @@
 
 namespace heatmark::vendor {
 
-
 namespace {
 
 #define HM_CUBLAS_FUNCTIONS(X) \
@@ -28,9 +27,28 @@ namespace {
   X(cublasSetMathMode)         \
   X(cublasSgemm_v2)
 
+// The soname of the cuBLAS major version this build's headers describe (the
+// CUDA major), and where NVIDIA's pip wheel of it puts it: since CUDA 13 one
+// folder holds all of a CUDA major's libraries (the wheel nvidia-cublas, in
+// nvidia/cu13/lib); CUDA 12's wheel was nvidia-cublas-cu12, in nvidia/cublas/lib.
+constexpr int kCublasMajor = CUBLAS_VER_MAJOR;
+constexpr bool kCudaMajorWheels = kCublasMajor >= 13;
+
+VendorLibrary cublas_library() {
+  return {fmt::format("libcublas.so.{}", kCublasMajor),
+          {kCudaMajorWheels ? fmt::format("nvidia/cu{}/lib", kCublasMajor) : std::string("nvidia/cublas/lib")}};
+}
+
+std::string cublas_remedy() {
+  const int cuda_major = CUDART_VERSION / 1000, cuda_minor = CUDART_VERSION % 1000 / 10;
+  return cuda_library_remedy(
+      fmt::format("cuBLAS for CUDA {} (NVIDIA's package libcublas-{}-{})", cuda_major, cuda_major, cuda_minor),
+      kCudaMajorWheels ? std::string("nvidia-cublas") : fmt::format("nvidia-cublas-cu{}", kCublasMajor));
+}
+
 struct Cublas {
-  DynamicLibrary library{{"libcublas.so.13", "libcublas.so"}, cuda_library_folders(),
-                         cuda_library_remedy("cuBLAS for CUDA 13 (NVIDIA's package libcublas-13-0)")};
+  DynamicLibrary library{{cublas_library().file},
+                         cuda_library_folders(cublas_library(), library_search_roots(), list_folder), cublas_remedy()};
 #define HM_CUBLAS_MEMBER(name) decltype(&::name) name = reinterpret_cast<decltype(&::name)>(library.symbol(#name));
   HM_CUBLAS_FUNCTIONS(HM_CUBLAS_MEMBER)
 #undef HM_CUBLAS_MEMBER
@@ -78,6 +96,8 @@ std::string cublas_version() {
   HM_CUBLAS(cublasGetProperty(PATCH_LEVEL, &patch));
   return fmt::format("cuBLAS {}.{}.{}", major, minor, patch);
 }
+
+bool built_in() { return true; }
 
 std::string versions() {
   std::string text = cudnn_version();  // cuDNN first: the order of the error when both are missing

@@ -1,19 +1,24 @@
 // The vendor baselines: cuDNN for convolutions and batch norm, cuBLAS for
 // matmul, selected at run time with --kernels vendor (tensor/kernels.h) on
 // CUDA devices. They are a speed reference for the hand-written kernels and
-// a fallback. The libraries are loaded on first use (dlopen).
+// a fallback. The libraries are loaded on first use (dlopen), from where
+// cuda_libraries.h says. A build made without their headers has these
+// functions too; they say so (vendor_unavailable.cpp).
 //
 // Same contracts as the hand-written launchers (cuda/kernels/launchers.inc):
 // buffers on the current device, work on the current stream, data gradients
 // written, parameter gradients accumulated.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 #include "base/op_shapes.h"
 
 namespace heatmark::vendor {
 
+// True when this build was compiled with cuDNN's and cuBLAS's headers.
+bool built_in();
 // "cuDNN 9.x.y, cuBLAS 13.x.y"; loads both libraries, and throws
 // heatmark::Error naming the first one that is missing and what to install.
 // Needs no GPU. Commands call it up front when --kernels vendor is asked for.
@@ -27,6 +32,12 @@ std::string report();
 // PyTorch's cuDNN default); off gives plain fp32, as the parity tests use.
 void set_allow_tf32(bool allow);
 bool allow_tf32();
+
+// How many times cuDNN's heuristics have been asked for a convolution
+// algorithm. Each answer is kept, with the descriptors, for its direction,
+// shape, device and TF32 setting (cudnn_ops.cpp): a second call with the
+// same ones asks nothing.
+size_t cudnn_algorithm_queries();
 
 void conv2d_forward(const Conv2dShape& s, const float* x, const float* w, const float* b, float* y);
 void conv2d_backward_data(const Conv2dShape& s, const float* gy, const float* w, float* gx);

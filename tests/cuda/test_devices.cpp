@@ -1,4 +1,5 @@
-// Devices: the caching allocator, emulated-device tensors, device fallback.
+// Devices: the caching allocator, emulated-device tensors, device fallback,
+// the vendor kernels' libraries and their convolution plans.
 #include <doctest/doctest.h>
 
 #include <set>
@@ -10,6 +11,8 @@
 #include "cuda/info.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor.h"
+#include "tests/support/files.h"
+#include "tests/support/gpu.h"
 #if HEATMARK_HAS_CUDA
 #include "cuda/vendor/vendor.h"
 #endif
@@ -172,10 +175,71 @@ TEST_CASE("devices: a command's --kernels vendor loads the device's libraries up
 #endif
 }
 
-#if HEATMARK_HAS_CUDA
+#if HEATMARK_HAS_CUDA_VENDOR
 TEST_CASE("devices: the vendor libraries cuDNN and cuBLAS load at run time and report their versions (no GPU needed)") {
+  CHECK(vendor::built_in());
   const std::string versions = vendor::versions();
   CHECK(versions.find("cuDNN 9.") == 0);
   CHECK(versions.find("cuBLAS ") != std::string::npos);
+}
+
+namespace {
+// Values in [-1, 1) that vary along every axis.
+Tensor patterned(const Shape& shape, Device device) {
+  std::vector<float> values(shape.numel());
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i * 7 + 3) % 16) / 8.0f - 1.0f;
+  return Tensor::from_vector(values, shape).to(device);
+}
+
+// The three directions of the convolution `s` on GPU 0 with cuDNN: y, gx and gw, one after the other.
+std::vector<float> cudnn_convolution(const Conv2dShape& s) {
+  const Device gpu = Device::cuda(0);
+  const Tensor x = patterned({s.N, s.C_in, s.H, s.W}, gpu), w = patterned({s.C_out, s.C_in, s.kH, s.kW}, gpu),
+               gy = patterned({s.N, s.C_out, s.OH, s.OW}, gpu);
+  Tensor y = Tensor::zeros(gy.shape(), gpu), gx = Tensor::zeros(x.shape(), gpu), gw = Tensor::zeros(w.shape(), gpu);
+  vendor::conv2d_forward(s, x.data(), w.data(), nullptr, y.data());
+  vendor::conv2d_backward_data(s, gy.data(), w.data(), gx.data());
+  vendor::conv2d_backward_weight(s, x.data(), gy.data(), gw.data());
+  std::vector<float> all = y.to_vector();
+  for (const Tensor* t : {&gx, &gw}) {
+    const std::vector<float> part = t->to_vector();
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  return all;
+}
+}  // namespace
+
+TEST_CASE("devices: cuDNN chooses each direction's algorithm once per shape and TF32 setting, later calls ask nothing") {
+  if (!testing::gpu_present_for("counting cuDNN's algorithm queries")) return;
+  // Shapes no other test case uses, so that their first calls are planned here.
+  const Conv2dShape a = Conv2dShape::make(2, 3, 11, 13, 5, 3, 3, 1, 1), b = Conv2dShape::make(1, 7, 9, 6, 4, 3, 3, 2, 1);
+  const size_t before = vendor::cudnn_algorithm_queries();
+  const std::vector<float> first = cudnn_convolution(a);
+  CHECK(vendor::cudnn_algorithm_queries() == before + 3);  // forward, data gradient, weight gradient
+  const std::vector<float> again = cudnn_convolution(a);
+  CHECK(vendor::cudnn_algorithm_queries() == before + 3);  // planned: no query
+  CHECK(again == first);                                     // the same algorithms, the same bits
+  cudnn_convolution(b);
+  CHECK(vendor::cudnn_algorithm_queries() == before + 6);  // another shape is planned apart
+
+  // The TF32 setting bounds the math types cuDNN may choose from: plain fp32 has plans of its own.
+  const bool tf32 = vendor::allow_tf32();
+  vendor::set_allow_tf32(!tf32);
+  cudnn_convolution(a);
+  cudnn_convolution(a);
+  vendor::set_allow_tf32(tf32);
+  CHECK(vendor::cudnn_algorithm_queries() == before + 9);
+  cudnn_convolution(a);
+  CHECK(vendor::cudnn_algorithm_queries() == before + 9);
+}
+#elif HEATMARK_HAS_CUDA
+TEST_CASE("devices: a CUDA build without cuDNN's or cuBLAS's headers refuses --kernels vendor on cuda in one line") {
+  CHECK_FALSE(vendor::built_in());
+  CHECK_ERROR(kernels::select_kernel_provider("vendor", Device::cuda(0)),
+              "--kernels vendor on cuda: this build has no cuDNN and cuBLAS support", "cudnn.h", "cublas_v2.h",
+              "--kernels handwritten");
+  CHECK(kernels::kernel_provider() == kernels::KernelProvider::HandWritten);
+  CHECK(vendor::report().find("not built in") != std::string::npos);
+  CHECK(vendor::cudnn_algorithm_queries() == 0);
 }
 #endif
