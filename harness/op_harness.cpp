@@ -55,9 +55,14 @@ std::vector<Backend> backends() {
   std::vector<Backend> all{{Device::cpu()}};
   if (cpu_vendor_available()) all.push_back({Device::cpu(), kernels::KernelProvider::Vendor});
   all.push_back({Device::emu()});
+  const bool required = cuda::cuda_required();
   if (cuda::device_count() > 0) {
     all.push_back({Device::cuda(0), kernels::KernelProvider::HandWritten});
     all.push_back({Device::cuda(0), kernels::KernelProvider::Vendor});
+  } else {
+    // A run meant for the GPU must not pass on the other backends alone.
+    HM_CHECK(!required, "HEATMARK_REQUIRE_CUDA=1: the op harness's cuda backends cannot run: {}",
+             cuda::device_summary());
   }
   return all;
 }

@@ -267,6 +267,7 @@ int run(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   const Device device = Device::parse(o.device);
+  cuda::cuda_required();  // a bad HEATMARK_REQUIRE_CUDA is refused here too
   HM_CHECK(!device.is_cuda() || cuda::device_count() > 0, "heatmark_lab --device cuda: {}", cuda::device_summary());
   const bool small = o.shapes == "small";
   const std::vector<Conv2dShape> convs =
