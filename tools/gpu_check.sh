@@ -312,10 +312,11 @@ report_suite() {
     echo "- failed:"
     sed -n '/The following tests FAILED/,$p' "$log" | grep -E '^[[:space:]]+[0-9]+ - ' | head -40 | sed 's/^[[:space:]]*/  - /'
     echo
-    echo "First failure messages:"
+    echo "The failure messages, each once:"
     echo
     echo '```'
-    grep -E 'ERROR: |THREW|FATAL|Error|error:' "$log" | grep -v '^ *[0-9]*/[0-9]* Test' | head -20 | cut -c1-220
+    grep -E 'ERROR: |THREW|FATAL|Error|error:' "$log" | grep -v '^ *[0-9]*/[0-9]* Test' |
+      awk '{ text = $0; sub(/^[^ ]*:[0-9]+: /, "", text) } !seen[text]++' | head -20 | cut -c1-220
     echo '```'
   fi
   [ -s "$logs/1-census.log" ] && sed '1,2d' "$logs/1-census.log" | tail -n 5 | sed 's/^/- census: /'
@@ -580,7 +581,8 @@ if [ "$dry_run" = 0 ] && [ -s "$logs/0-version.log" ]; then
   if grep -Eq 'built in; [1-9][0-9]* GPUs?: ' "$logs/0-version.log"; then
     record "ok" "" "" 0-version.log "heatmark sees the GPU"
   else
-    record "FAILED: $(sed -n 2p "$logs/0-version.log")" "" "" 0-version.log "heatmark sees the GPU"
+    record "FAILED: $(sed '1,2d' "$logs/0-version.log" | grep -m1 -E 'CUDA|CPU-only')" "" "" 0-version.log \
+      "heatmark sees the GPU"
   fi
 fi
 no_binary() {  # PROGRAM: why a step that needs it does not run
