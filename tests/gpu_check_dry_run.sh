@@ -33,7 +33,8 @@ check_report() {  # DIR: at most 6 files, the summary, and an archive of logs/
 # ---- 1. the dry run ----------------------------------------------------------------
 start=$SECONDS
 status=0
-"$script" --dry-run --build "$build" --no-build --out "$work/report" > "$work/dry-run.txt" 2>&1 || status=$?
+# PYTHON unset: the script then tries python3 and /usr/bin/python3, as the check below does.
+env -u PYTHON "$script" --dry-run --build "$build" --no-build --out "$work/report" > "$work/dry-run.txt" 2>&1 || status=$?
 echo "dry run: exit status $status in $((SECONDS - start)) s"
 sed 's/^/   | /' "$work/dry-run.txt"
 [ "$status" -eq 0 ] || fail "the dry run exited with status $status"
