@@ -4,6 +4,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
+#include <string_view>
 
 #include "base/error.h"
 
@@ -60,8 +62,18 @@ void use_device(int index) { fail("device cuda:{} is not available: this build o
 
 #endif
 
+bool cuda_required() {
+  const char* value = std::getenv("HEATMARK_REQUIRE_CUDA");
+  if (!value || !*value || std::string_view(value) == "0") return false;
+  if (std::string_view(value) == "1") return true;
+  fail("HEATMARK_REQUIRE_CUDA={}: expected 1 (a GPU is required) or 0 (the CPU may stand in)", value);
+}
+
 Device usable_device(Device requested) {
+  const bool required = cuda_required();  // a bad value is refused whatever the device
   if (!requested.is_cuda() || requested.index < device_count()) return requested;
+  HM_CHECK(!required, "HEATMARK_REQUIRE_CUDA=1: {} is not available ({}); not falling back to the CPU",
+           requested.str(), device_summary());
   static std::atomic<bool> told{false};
   if (!told.exchange(true))
     std::fprintf(stderr, "heatmark: %s is not available (%s); running on the CPU\n", requested.str().c_str(),

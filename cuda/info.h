@@ -19,9 +19,17 @@ std::string device_summary();
 // heatmark::Error naming the device when it does not exist.
 void use_device(int index);
 
+// HEATMARK_REQUIRE_CUDA=1 says that a run must use a GPU, so that a check
+// meant for the GPU cannot pass on the CPU: usable_device() then refuses to
+// fall back, and the op harness fails instead of leaving out its cuda
+// backends. Unset, empty or 0: the fallback as usual. Any other value throws
+// heatmark::Error naming the variable and the value. Read at every call.
+bool cuda_required();
+
 // The device to run on when `requested` is asked for: a CUDA device when it
 // exists; otherwise the CPU, after printing a one-line notice to stderr
-// (once per process). CPU and Emu are returned as they are.
+// (once per process), or with HEATMARK_REQUIRE_CUDA=1 a heatmark::Error
+// naming the variable. CPU and Emu are returned as they are.
 Device usable_device(Device requested);
 
 }  // namespace heatmark::cuda

@@ -55,12 +55,17 @@ std::vector<Backend> backends() {
   std::vector<Backend> all{{Device::cpu()}};
   if (cpu_vendor_available()) all.push_back({Device::cpu(), kernels::KernelProvider::Vendor});
   all.push_back({Device::emu()});
+  const bool required = cuda::cuda_required();
   if (cuda::device_count() > 0) {
     all.push_back({Device::cuda(0), kernels::KernelProvider::HandWritten});
 #if HEATMARK_HAS_CUDA
     // Not in a build without cuDNN's headers (tests/cuda/test_devices.cpp checks that it says so).
     if (vendor::built_in()) all.push_back({Device::cuda(0), kernels::KernelProvider::Vendor});
 #endif
+  } else {
+    // A run meant for the GPU must not pass on the other backends alone.
+    HM_CHECK(!required, "HEATMARK_REQUIRE_CUDA=1: the op harness's cuda backends cannot run: {}",
+             cuda::device_summary());
   }
   return all;
 }

@@ -96,6 +96,8 @@ struct Backend {
 // The backends present in this build and on this machine: cpu, cpu vendor
 // when oneDNN loads, emu (the hand-written kernels under the emulator), and
 // with a GPU cuda twice, with the hand-written and with the vendor kernels.
+// Without a GPU but with HEATMARK_REQUIRE_CUDA=1 it throws heatmark::Error
+// naming the variable: the cuda backends fail instead of being left out.
 std::vector<Backend> backends();
 // True when this build has oneDNN and it loads here (the cpu vendor backend).
 bool cpu_vendor_available();

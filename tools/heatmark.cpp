@@ -55,7 +55,8 @@ int run(int argc, char** argv) {
     throw Error(fmt::format("{} (see heatmark --help)", e.what()));
   }
   if (threads > 0) set_num_threads(threads);
-  init_cpu_runtime();  // a bad HEATMARK_CPU_KERNELS is refused before any work
+  init_cpu_runtime();     // a bad HEATMARK_CPU_KERNELS is refused before any work,
+  cuda::cuda_required();  // and a bad HEATMARK_REQUIRE_CUDA
   for (const cli::Command& command : commands)
     if (*command.app) return command.run();
   std::fputs(app.help().c_str(), stdout);

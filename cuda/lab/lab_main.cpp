@@ -319,6 +319,7 @@ int run(int argc, char** argv) {
            "heatmark_lab --memory: this build has no memory model (it needs GCC and no sanitizer: HEATMARK_MEMORY_MODEL)");
 
   const Device device = Device::parse(o.device);
+  cuda::cuda_required();  // a bad HEATMARK_REQUIRE_CUDA is refused here too
   HM_CHECK(!device.is_cuda() || cuda::device_count() > 0, "heatmark_lab --device cuda: {}", cuda::device_summary());
   const bool small = o.shapes == "small";
   const std::vector<Conv2dShape> convs =

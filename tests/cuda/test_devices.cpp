@@ -11,6 +11,7 @@
 #include "cuda/info.h"
 #include "tensor/kernels.h"
 #include "tensor/tensor.h"
+#include "tests/support/environment.h"
 #include "tests/support/files.h"
 #include "tests/support/gpu.h"
 #if HEATMARK_HAS_CUDA
@@ -126,6 +127,7 @@ TEST_CASE("devices: mixing devices in one op is an error naming both") {
 }
 
 TEST_CASE("devices: asking for a missing GPU falls back to the CPU") {
+  const testing::ScopedEnvironment not_required("HEATMARK_REQUIRE_CUDA", nullptr);
   const Device chosen = cuda::usable_device(Device::cuda(0));
   if (cuda::device_count() == 0)
     CHECK(chosen == Device::cpu());
@@ -134,6 +136,34 @@ TEST_CASE("devices: asking for a missing GPU falls back to the CPU") {
   CHECK(cuda::usable_device(Device::cuda(99)) == Device::cpu());
   CHECK(cuda::usable_device(Device::emu()) == Device::emu());
   CHECK_THROWS_WITH_AS(Tensor::zeros({2}, Device::cuda(99)), doctest::Contains("cuda:99 is not available"), Error);
+}
+
+TEST_CASE("devices: with HEATMARK_REQUIRE_CUDA=1 a missing GPU is an error naming the variable, not the CPU") {
+  {
+    const testing::ScopedEnvironment required("HEATMARK_REQUIRE_CUDA", "1");
+    CHECK(cuda::cuda_required());
+    CHECK_THROWS_WITH_AS(cuda::usable_device(Device::cuda(99)),
+                         doctest::Contains("HEATMARK_REQUIRE_CUDA=1: cuda:99 is not available ("), Error);
+    CHECK_THROWS_WITH_AS(cuda::usable_device(Device::cuda(99)), doctest::Contains("not falling back to the CPU"), Error);
+    if (cuda::device_count() > 0) CHECK(cuda::usable_device(Device::cuda(0)) == Device::cuda(0));
+    // Only a GPU that was asked for is required: the CPU and the emulator stay as they are.
+    CHECK(cuda::usable_device(Device::cpu()) == Device::cpu());
+    CHECK(cuda::usable_device(Device::emu()) == Device::emu());
+  }
+  for (const char* relaxed : {"0", ""}) {
+    INFO("HEATMARK_REQUIRE_CUDA='", relaxed, "'");
+    const testing::ScopedEnvironment not_required("HEATMARK_REQUIRE_CUDA", relaxed);
+    CHECK_FALSE(cuda::cuda_required());
+    CHECK(cuda::usable_device(Device::cuda(99)) == Device::cpu());
+  }
+  for (const char* bad : {"yes", "2", "true"}) {
+    INFO("HEATMARK_REQUIRE_CUDA='", bad, "'");
+    const testing::ScopedEnvironment wrong("HEATMARK_REQUIRE_CUDA", bad);
+    const std::string expected = std::string("HEATMARK_REQUIRE_CUDA=") + bad + ": expected 1 (a GPU is required) or 0";
+    CHECK_THROWS_WITH_AS(cuda::cuda_required(), doctest::Contains(expected.c_str()), Error);
+    // Refused whatever the device, so that a typo cannot pass unnoticed on the CPU.
+    CHECK_THROWS_WITH_AS(cuda::usable_device(Device::cpu()), doctest::Contains(expected.c_str()), Error);
+  }
 }
 
 TEST_CASE("devices: kernel providers are parsed by name, and the emulator runs its own kernels under vendor") {

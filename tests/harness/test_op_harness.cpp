@@ -7,9 +7,12 @@
 #include <set>
 
 #include "autograd/ops.h"
+#include "base/error.h"
+#include "cuda/info.h"
 #include "cuda/sim/runtime.h"
 
 #include "harness/op_harness.h"
+#include "tests/support/environment.h"
 
 using namespace heatmark;
 using namespace heatmark::harness;
@@ -115,6 +118,27 @@ TEST_CASE("op harness: every registered op has its tests above") {
   for (const OpFamily& f : registry()) (f.cases.at(0).differentiable() ? differentiable : forward_only).insert(f.op);
   CHECK(differentiable == std::set<std::string>(std::begin(kTestedOps), std::end(kTestedOps)));
   CHECK(forward_only == std::set<std::string>(std::begin(kForwardOnlyOps), std::end(kForwardOnlyOps)));
+}
+
+TEST_CASE("op harness: with HEATMARK_REQUIRE_CUDA=1 the cuda backends fail without a GPU instead of being left out") {
+  auto has_cuda = [](const std::vector<Backend>& all) {
+    int found = 0;
+    for (const Backend& b : all) found += b.device.is_cuda();
+    return found;
+  };
+  {
+    const testing::ScopedEnvironment not_required("HEATMARK_REQUIRE_CUDA", nullptr);
+    CHECK(has_cuda(backends()) == (cuda::device_count() > 0 ? 2 : 0));
+  }
+  const testing::ScopedEnvironment required("HEATMARK_REQUIRE_CUDA", "1");
+  if (cuda::device_count() > 0) {
+    CHECK(has_cuda(backends()) == 2);
+    CHECK(has_cuda(backends_for(family("conv2d"))) == 2);
+  } else {
+    CHECK_THROWS_WITH_AS(backends(), doctest::Contains("HEATMARK_REQUIRE_CUDA=1: the op harness's cuda backends cannot run"),
+                         Error);
+    CHECK_THROWS_WITH_AS(backends_for(family("relu")), doctest::Contains("HEATMARK_REQUIRE_CUDA=1"), Error);
+  }
 }
 
 TEST_CASE("op harness: a wrong backward is caught") {
