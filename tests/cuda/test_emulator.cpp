@@ -202,6 +202,15 @@ TEST_CASE("emulator: launches a GPU would refuse are refused") {
   INFO(message);
   CHECK(message.find("more than 1024 threads per block") != std::string::npos);
   CHECK(message.find("divergent_barrier_kernel") != std::string::npos);
+
+  // A kernel that assumes full warps (a full-mask shuffle) in blocks of 48 threads.
+  const std::vector<float> x = iota_values(96);
+  std::vector<float> sums(96);
+  const std::string partial = fault_of([&] { emu::sim_test::warp_xor_sum_in_blocks_of(x.data(), sums.data(), 96, 48); });
+  INFO(partial);
+  CHECK(partial.find("warp_xor_sum_kernel") != std::string::npos);
+  CHECK(partial.find("mask 0xffffffff names lanes 0xffff0000 that do not exist (the block has 48 threads)") !=
+        std::string::npos);
 }
 
 TEST_CASE("emulator: after a fault the emulator keeps working") {

@@ -127,6 +127,9 @@ void shift_in_block(const float* x, float* y, int64_t n, int block, bool with_ba
 }
 
 void warp_xor_sum(const float* x, float* y, int64_t n) { launch(warp_xor_sum_kernel, grid_for(n, 64), 64, 0, nullptr, x, y, n); }
+void warp_xor_sum_in_blocks_of(const float* x, float* y, int64_t n, int block) {
+  launch(warp_xor_sum_kernel, grid_for(n, block), block, 0, nullptr, x, y, n);
+}
 
 void warp_votes(const float* x, unsigned* ballot, int* any, int* all, int64_t n) {
   launch(warp_votes_kernel, grid_for(n, 64), 64, 0, nullptr, x, ballot, any, all, n);

@@ -13,6 +13,8 @@
   void shift_in_block(const float* x, float* y, int64_t n, int block, bool with_barrier);                   \
   /* Every lane gets its warp's sum through a __shfl_xor_sync butterfly. */                                 \
   void warp_xor_sum(const float* x, float* y, int64_t n);                                                   \
+  /* The same in blocks of `block` threads: a full-mask shuffle assumes full warps (planted: 48). */       \
+  void warp_xor_sum_in_blocks_of(const float* x, float* y, int64_t n, int block);                           \
   /* ballot/any/all of x[i] > 0 per warp, written per lane. */                                              \
   void warp_votes(const float* x, unsigned* ballot, int* any, int* all, int64_t n);                         \
   /* Shuffles within segments of `width` lanes: index (lane + 3) % width, up by 1, down by 2. */            \
