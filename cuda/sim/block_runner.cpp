@@ -128,7 +128,7 @@ void BlockRunner::run(const LaunchInfo& launch, uint3 block, uint64_t schedule_s
   shared_.reset(launch.dynamic_shared_bytes ? new unsigned char[launch.dynamic_shared_bytes] : nullptr);
   if (shared_) std::memset(shared_.get(), 0xff, launch.dynamic_shared_bytes);
   warps_.assign((count_ + 31) / 32, WarpExchange{});
-  if (launch.traced) BlockTrace::for_this_thread().begin(&launch.kernel, count_, shared_.get(), launch.dynamic_shared_bytes);
+  if (launch.traced) BlockTrace::for_this_thread().begin(&launch.kernel, shared_.get(), launch.dynamic_shared_bytes);
 
   if (static_cast<int>(threads_.size()) < count_) threads_.resize(count_);
   for (int t = 0; t < count_; ++t) {

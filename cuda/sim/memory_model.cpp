@@ -278,8 +278,7 @@ BlockTrace& BlockTrace::for_this_thread() {
   return trace;
 }
 
-void BlockTrace::begin(const std::string* kernel, int /*threads*/, const unsigned char* dynamic_shared,
-                       size_t dynamic_bytes) {
+void BlockTrace::begin(const std::string* kernel, const unsigned char* dynamic_shared, size_t dynamic_bytes) {
   kernel_ = kernel;
   accesses_.clear();
   sites_.clear();

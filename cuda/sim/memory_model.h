@@ -101,7 +101,7 @@ class BlockTrace {
  public:
   static BlockTrace& for_this_thread();
 
-  void begin(const std::string* kernel, int threads, const unsigned char* dynamic_shared, size_t dynamic_bytes);
+  void begin(const std::string* kernel, const unsigned char* dynamic_shared, size_t dynamic_bytes);
   // The thread (fiber) that runs next, and its stack (its accesses are not counted).
   void set_thread(int thread, const void* stack_bottom, size_t stack_bytes);
   // At a released barrier: every lane has made its accesses up to here.
