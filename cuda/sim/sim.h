@@ -157,7 +157,8 @@ launch(void (*)(Params...), dim3, dim3, size_t, cudaStream_t, Args...) -> launch
 
 using heatmark::sim::launch;
 
-namespace heatmark::sim::HM_SIM_COPY {
+namespace heatmark::sim {
+inline namespace HM_SIM_COPY {
 
 // ---- atomics (real atomics: blocks run on several OS threads) ------------------
 
@@ -203,5 +204,6 @@ inline T __ldg(const T* p) {
   return *p;
 }
 
-}  // namespace heatmark::sim::HM_SIM_COPY
+}  // inline namespace HM_SIM_COPY
+}  // namespace heatmark::sim
 using namespace heatmark::sim::HM_SIM_COPY;
