@@ -292,6 +292,7 @@ void BlockTrace::begin(const std::string* kernel, const unsigned char* dynamic_s
   builtins_[3] = reinterpret_cast<uintptr_t>(&gridDim);
   static_shared_min_ = UINTPTR_MAX;
   static_shared_max_ = 0;
+  cached_begin_ = cached_end_ = 0;  // an allocation may have been freed since the last block
   active_ = true;
   active_trace = this;
 
