@@ -1,18 +1,27 @@
-# heatmark_emulated_sources(OUT_VAR source.cu ...)
+# heatmark_kernel_wrappers(OUT_VAR FOLDER WHAT source.cu ...)
 #
-# For each kernel file, generates a .cpp that includes it, compiled with
-# HEATMARK_SIM=1 by the host compiler: the kernel source built against the
-# CPU SIMT emulator. Paths are relative to the current source folder.
-function(heatmark_emulated_sources out_var)
+# For each kernel file, generates FOLDER/<name>.cpp in the binary folder that
+# includes it, so that the host compiler can build it with its own flags.
+# Paths are relative to the current source folder.
+function(heatmark_kernel_wrappers out_var wrapper_folder what)
   file(RELATIVE_PATH folder ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
   set(wrappers "")
   foreach(source ${ARGN})
     get_filename_component(name ${source} NAME_WE)
-    set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/emu/${name}.cpp)
+    set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/${wrapper_folder}/${name}.cpp)
     file(CONFIGURE OUTPUT ${wrapper}
-         CONTENT "// Generated: ${folder}/${source} compiled for the CPU SIMT emulator.\n#include \"${folder}/${source}\"\n")
+         CONTENT "// Generated: ${folder}/${source} compiled for ${what}.\n#include \"${folder}/${source}\"\n")
     list(APPEND wrappers ${wrapper})
   endforeach()
+  set(${out_var} ${wrappers} PARENT_SCOPE)
+endfunction()
+
+# heatmark_emulated_sources(OUT_VAR source.cu ...)
+#
+# The kernel files compiled with HEATMARK_SIM=1 by the host compiler: the
+# kernel source built against the CPU SIMT emulator.
+function(heatmark_emulated_sources out_var)
+  heatmark_kernel_wrappers(wrappers emu "the CPU SIMT emulator" ${ARGN})
   set_source_files_properties(${wrappers} PROPERTIES COMPILE_DEFINITIONS HEATMARK_SIM=1)
   set(${out_var} ${wrappers} PARENT_SCOPE)
 endfunction()
@@ -57,15 +66,7 @@ endif()
 # the call threshold 0 makes every check a call, and the stack and globals
 # are left alone. -g1 gives the line tables that name each access's line.
 function(heatmark_traced_sources out_var)
-  file(RELATIVE_PATH folder ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_SOURCE_DIR})
-  set(wrappers "")
-  foreach(source ${ARGN})
-    get_filename_component(name ${source} NAME_WE)
-    set(wrapper ${CMAKE_CURRENT_BINARY_DIR}/emu_traced/${name}.cpp)
-    file(CONFIGURE OUTPUT ${wrapper}
-         CONTENT "// Generated: ${folder}/${source} compiled for the CPU SIMT emulator's memory model.\n#include \"${folder}/${source}\"\n")
-    list(APPEND wrappers ${wrapper})
-  endforeach()
+  heatmark_kernel_wrappers(wrappers emu_traced "the CPU SIMT emulator's memory model" ${ARGN})
   set_source_files_properties(${wrappers} PROPERTIES COMPILE_DEFINITIONS "HEATMARK_SIM=1;HEATMARK_SIM_TRACED=1"
     COMPILE_OPTIONS "-fsanitize=kernel-address;-fsanitize-recover=kernel-address;--param=asan-instrumentation-with-call-threshold=0;--param=asan-stack=0;--param=asan-globals=0;-fno-sanitize-address-use-after-scope;-g1;-fdebug-prefix-map=${PROJECT_SOURCE_DIR}/=")
   set(${out_var} ${wrappers} PARENT_SCOPE)
