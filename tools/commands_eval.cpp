@@ -12,6 +12,7 @@
 #include "infer/metrics.h"
 #include "tensor/atomic_file.h"
 #include "tensor/kernels.h"
+#include "tensor/output_paths.h"
 #include "tools/commands.h"
 #include "train/trainer.h"
 
@@ -24,9 +25,15 @@ struct EvalOptions {
   int64_t batch = 8;
   int stages = 2;
   double mm_per_px = 0;
+  bool force = false;
 };
 
 int eval_command(const EvalOptions& o) {
+  HM_CHECK(o.run.empty() || o.data.empty(), "eval: give --data DATASET or --run RUNDIR, not both");
+  if (!o.json.empty()) {
+    output_format(o.json, "--json", {".json"});
+    check_output_file(o.json, "--json", {{o.model, "the model (--model)"}}, o.force);
+  }
   const Device device = cuda::usable_device(Device::parse(o.device));
   kernels::select_kernel_provider(o.kernels, device);  // for vendor: loads the libraries now, or says what is missing
   Detector detector(o.model, device, parse_decoder(o.decode), o.stages);
@@ -36,7 +43,7 @@ int eval_command(const EvalOptions& o) {
   std::vector<size_t> indices;
   Dataset data;
   if (!o.run.empty()) {
-    tc = resume_config(o.run);
+    tc = resume_config(o.run, "eval --run");
     data = load_training_data(tc);
     indices = split_of(tc, data).validation;
     HM_CHECK(!indices.empty(), "eval --run {}: the run has no validation images", o.run);
@@ -49,8 +56,16 @@ int eval_command(const EvalOptions& o) {
     data = load_training_data(tc);
     // The model's landmarks, picked from the dataset by name when it has more.
     if (data.landmark_names != mc.landmark_names && !mc.landmark_names.empty()) {
-      std::string names;
-      for (const std::string& n : mc.landmark_names) names += (names.empty() ? "" : ",") + n;
+      std::string names, theirs;
+      for (const std::string& n : data.landmark_names) theirs += (theirs.empty() ? "" : ", ") + n;
+      // By 1-based index, which a name holding a comma cannot confuse.
+      for (const std::string& n : mc.landmark_names) {
+        const auto it = std::find(data.landmark_names.begin(), data.landmark_names.end(), n);
+        HM_CHECK(it != data.landmark_names.end(),
+                 "eval: the model {} finds landmark '{}', which the dataset {} does not have (it has: {})", o.model, n,
+                 o.data, theirs);
+        names += fmt::format("{}{}", names.empty() ? "" : ",", it - data.landmark_names.begin() + 1);
+      }
       select_landmarks(data, names);
     }
     for (size_t i = 0; i < data.samples.size(); ++i) indices.push_back(i);
@@ -105,9 +120,10 @@ Command add_eval(CLI::App& parent) {
   cmd->add_option("--data", o->data, "Dataset folder (read like train does)");
   cmd->add_option("--format", o->format, "auto, folder, isbi, aariz or labelme")->capture_default_str();
   cmd->add_option("--images", o->images, "Image folder (ISBI txt annotations)");
-  cmd->add_option("--mm-per-px", o->mm_per_px, "Pixel spacing when the dataset gives none");
+  cmd->add_option("--mm-per-px", o->mm_per_px, "Pixel spacing when the dataset gives none")->check(mm_per_px_check());
   cmd->add_option("--run", o->run, "Evaluate the validation images of this training run folder");
   cmd->add_option("--json", o->json, "Also write the metrics as JSON");
+  cmd->add_flag("--force", o->force, "Replace an existing --json file");
   cmd->add_option("--device", o->device, "cpu, cuda, cuda:N or emu")->capture_default_str();
   cmd->add_option("--kernels", o->kernels, "handwritten, or vendor: oneDNN for conv on cpu, cuDNN/cuBLAS on cuda")
       ->check(CLI::IsMember({"handwritten", "vendor"}))
@@ -115,7 +131,7 @@ Command add_eval(CLI::App& parent) {
   cmd->add_option("--decode", o->decode, "softargmax, argmax or dark")
       ->check(CLI::IsMember({"softargmax", "argmax", "dark"}))
       ->capture_default_str();
-  cmd->add_option("--batch", o->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Images per batch")->check(number_in(1, 4096))->capture_default_str();
   cmd->add_option("--stages", o->stages, "2: refine with the model's second stage when it has one; 1: stage 1 alone")
       ->check(CLI::IsMember({1, 2}))
       ->capture_default_str();

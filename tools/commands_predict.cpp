@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <memory>
 
 #include "base/error.h"
@@ -16,6 +17,7 @@
 #include "infer/overlay.h"
 #include "tensor/atomic_file.h"
 #include "tensor/kernels.h"
+#include "tensor/output_paths.h"
 #include "tools/commands.h"
 
 namespace heatmark::cli {
@@ -49,19 +51,73 @@ std::vector<std::string> collect_images(const std::vector<std::string>& inputs) 
   return out;
 }
 
+// One overlay file name per image: its stem with ".png". Where images share
+// a stem (d1/x.png, d2/x.jpg), each is prefixed with as many of its parent
+// folders' names as make it unique (d1-x.png, d2-x.png); a counter is the last resort.
+std::vector<std::string> overlay_names(const std::vector<std::string>& files) {
+  std::vector<fs::path> paths;
+  for (const std::string& f : files) paths.push_back(fs::absolute(f).lexically_normal());
+  std::vector<std::string> names(files.size());
+  std::vector<bool> settled(files.size(), false);
+  for (int depth = 0; depth <= 16; ++depth) {
+    for (size_t i = 0; i < files.size(); ++i) {
+      if (settled[i]) continue;
+      std::string name = paths[i].stem().string();
+      fs::path folder = paths[i].parent_path();
+      for (int d = 0; d < depth && folder.has_relative_path(); ++d, folder = folder.parent_path())
+        name = folder.filename().string() + "-" + name;
+      names[i] = name;
+    }
+    std::map<std::string, int> uses;
+    for (const std::string& n : names) ++uses[n];
+    bool all = true;
+    for (size_t i = 0; i < files.size(); ++i) {
+      settled[i] = settled[i] || uses[names[i]] == 1;
+      all = all && settled[i];
+    }
+    if (all) break;
+  }
+  std::map<std::string, int> seen;
+  for (std::string& n : names) {
+    const int k = seen[n]++;
+    n += (k > 0 ? fmt::format("-{}", k + 1) : "") + ".png";
+  }
+  return names;
+}
+
 struct PredictOptions {
   std::string model, out, overlay, device = "cpu", kernels = "handwritten", decode = "softargmax";
   std::vector<std::string> inputs;
   int64_t batch = 8;
   int stages = 2;
   double mm_per_px = 0;
+  bool force = false;
 };
 
 int predict_command(const PredictOptions& o) {
+  // Where the outputs go is settled before any work: they never replace the
+  // model or an image, and need --force to replace anything else.
+  const std::vector<std::string> files = collect_images(o.inputs);
+  std::vector<NamedInput> inputs{{o.model, "the model (--model)"}};
+  for (const std::string& f : files) inputs.push_back({f, "the input image"});
+  std::string format;
+  if (!o.out.empty()) {
+    format = output_format(o.out, "--out", {".json", ".csv"});
+    check_output_file(o.out, "--out", inputs, o.force);
+  }
+  std::vector<std::string> overlays;
+  if (!o.overlay.empty()) {
+    check_output_folder(o.overlay, "--overlay", o.force);
+    for (const std::string& name : overlay_names(files)) {
+      overlays.push_back((fs::path(o.overlay) / name).string());
+      check_output_file(overlays.back(), "--overlay", inputs, true);
+      HM_CHECK(o.out.empty() || !same_file(overlays.back(), o.out), "--overlay {} would replace --out {}", overlays.back(),
+               o.out);
+    }
+  }
   const Device device = cuda::usable_device(Device::parse(o.device));
   kernels::select_kernel_provider(o.kernels, device);  // for vendor: loads the libraries now, or says what is missing
   Detector detector(o.model, device, parse_decoder(o.decode), o.stages);
-  const std::vector<std::string> files = collect_images(o.inputs);
   if (!o.overlay.empty()) {
     std::error_code created;
     fs::create_directories(o.overlay, created);
@@ -94,14 +150,17 @@ int predict_command(const PredictOptions& o) {
         landmarks.push_back(entry);
         if (o.out.empty()) fmt::print("  {:>2} {:<28} x {:9.2f}  y {:9.2f}  confidence {:.3f}\n", k + 1, l.name, l.x, l.y, l.confidence);
       }
-      results.push_back({{"image", part[i]}, {"width", images[i].width}, {"height", images[i].height},
-                         {"milliseconds", ms}, {"landmarks", landmarks}});
-      if (!o.overlay.empty())
-        save_png(draw_overlay(images[i], found[i]), (fs::path(o.overlay) / (fs::path(part[i]).stem().string() + ".png")).string());
+      nlohmann::json result = {{"image", part[i]}, {"width", images[i].width}, {"height", images[i].height},
+                               {"milliseconds", ms}, {"landmarks", landmarks}};
+      if (!o.overlay.empty()) {
+        result["overlay"] = overlays[first + i];
+        save_png(draw_overlay(images[i], found[i]), overlays[first + i]);
+      }
+      results.push_back(result);
     }
   }
   if (!o.out.empty()) {
-    if (fs::path(o.out).extension() == ".csv") {
+    if (format == ".csv") {
       write_file_atomically(o.out, csv);
     } else {
       const nlohmann::json document = {{"model", o.model}, {"decoder", o.decode}, {"images", results}};
@@ -135,11 +194,13 @@ Command add_predict(CLI::App& parent) {
   cmd->add_option("--decode", o->decode, "softargmax, argmax or dark")
       ->check(CLI::IsMember({"softargmax", "argmax", "dark"}))
       ->capture_default_str();
-  cmd->add_option("--batch", o->batch, "Images per batch")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Images per batch")->check(number_in(1, 4096))->capture_default_str();
   cmd->add_option("--stages", o->stages, "2: refine with the model's second stage when it has one; 1: stage 1 alone")
       ->check(CLI::IsMember({1, 2}))
       ->capture_default_str();
-  cmd->add_option("--mm-per-px", o->mm_per_px, "Pixel spacing, to also report millimetres");
+  cmd->add_option("--mm-per-px", o->mm_per_px, "Pixel spacing, to also report millimetres")->check(mm_per_px_check());
+  cmd->add_flag("--force", o->force, "Replace an existing --out file, or write into a non-empty --overlay folder "
+                "(never over the model or an input image)");
   return {cmd, [o] { return predict_command(*o); }};
 }
 

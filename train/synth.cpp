@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "tensor/output_paths.h"
 #include "tensor/atomic_file.h"
 #include "tensor/parallel.h"
 #include "tensor/philox.h"
@@ -181,6 +182,9 @@ void synthesize_dataset(const SynthOptions& o) {
   HM_CHECK(o.count >= 1 && o.count <= 100000, "synth: --count must be in [1, 100000], got {}", o.count);
   HM_CHECK(o.size >= 32 && o.size <= 4096, "synth: --size must be in [32, 4096], got {}", o.size);
   HM_CHECK(o.landmarks >= 1 && o.landmarks <= 64, "synth: --landmarks must be in [1, 64], got {}", o.landmarks);
+  HM_CHECK(std::isfinite(o.mm_per_px) && o.mm_per_px >= 0 && o.mm_per_px <= 100,
+           "synth: mm_per_px must be in [0, 100] (0: a 220 mm field of view), got {}", o.mm_per_px);
+  check_output_folder(o.out, "synth: --out", o.force);
   const fs::path root(o.out);
   std::error_code ec;
   fs::create_directories(root / "images", ec);

@@ -25,9 +25,11 @@ struct SynthOptions {
   int64_t landmarks = 2;
   uint64_t seed = 0;
   double mm_per_px = 0;  // 0: a 220 mm field of view across the image
+  bool force = false;    // write into a non-empty folder (replacing a dataset there)
 };
 
-// Writes the dataset; throws heatmark::Error for bad options or an unwritable folder.
+// Writes the dataset; throws heatmark::Error for bad options, an unwritable
+// folder, or a non-empty one without `force`.
 void synthesize_dataset(const SynthOptions& options);
 
 std::vector<std::string> synth_landmark_names(int64_t count);
