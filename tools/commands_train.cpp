@@ -21,6 +21,7 @@ namespace {
 struct TrainFlags {
   TrainConfig parsed;
   std::string config_file, resume;
+  bool force = false, accept_mismatch = false;
   std::vector<std::pair<CLI::Option*, std::function<void(TrainConfig&, const TrainConfig&)>>> fields;
 
   template <typename T>
@@ -56,7 +57,11 @@ struct TrainFlags {
 
 int train_command(const TrainFlags& flags) {
   const bool resume = !flags.resume.empty();
-  TrainConfig config = resume ? resume_config(flags.resume) : flags.effective();
+  // A resumed run keeps its recorded config: a --config file is refused rather than ignored.
+  HM_CHECK(!resume || flags.config_file.empty(),
+           "--config {} cannot be combined with --resume {}: a resumed run keeps the config it recorded ({}/config.json)",
+           flags.config_file, flags.resume, flags.resume);
+  TrainConfig config = resume ? resume_config(flags.resume, "--resume") : flags.effective();
   if (resume) {
     // A resumed run keeps its config; only how long it runs may change.
     for (const auto& [option, copy] : flags.fields) {
@@ -80,7 +85,8 @@ int train_command(const TrainFlags& flags) {
                option->as<std::string>());
     }
   install_stop_handlers();
-  const TrainSummary s = train(config, resume, stdout);
+  const TrainSummary s =
+      train(config, TrainStart{.resume = resume, .accept_mismatch = flags.accept_mismatch, .force = flags.force}, stdout);
   fmt::print("\n{}\n", s.stop_reason);
   if (s.stopped_by_signal) return 128 + s.stopped_by_signal;  // the shell's convention for a signal
   if (s.best_epoch >= 0 && s.best.images > 0) {
@@ -111,6 +117,9 @@ Command add_train(CLI::App& parent) {
   cmd->add_option("--config", f->config_file, "JSON config file (flags given here override it)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--resume", f->resume, "Continue the run in this folder from its last checkpoint");
+  cmd->add_flag("--accept-mismatch", f->accept_mismatch,
+                "With --resume: continue even where the data, split or config differ from what the checkpoint recorded");
+  cmd->add_flag("--force", f->force, "Start a new run in a non-empty --out folder (never the dataset's)");
   f->add(cmd, "--data", &TrainConfig::data, "Dataset folder");
   f->add(cmd, "--format", &TrainConfig::format, "auto, folder, isbi, aariz or labelme");
   f->add(cmd, "--images", &TrainConfig::images, "Image folder (ISBI txt annotations)");
@@ -144,7 +153,8 @@ Command add_train(CLI::App& parent) {
   f->add_augment(cmd, "--augment", &AugmentOptions::enabled, "Random affine and intensity augmentation");
   f->add_augment(cmd, "--rotation", &AugmentOptions::rotation_degrees, "Augmentation: rotation range, degrees");
   f->add_augment(cmd, "--flip", &AugmentOptions::flip, "Augmentation: random horizontal flips");
-  f->add(cmd, "--seed", &TrainConfig::seed, "Random seed (split, initialisation, data order, augmentation)");
+  f->add(cmd, "--seed", &TrainConfig::seed, "Random seed (split, initialisation, data order, augmentation)")
+      ->check(unsigned_check());
   f->add(cmd, "--device", &TrainConfig::device, "cpu, cuda, cuda:N or emu");
   f->add(cmd, "--kernels", &TrainConfig::kernels,
          "handwritten, or vendor: oneDNN for conv on cpu, cuDNN/cuBLAS on cuda (loaded at run time)");
@@ -177,7 +187,10 @@ Command add_synth(CLI::App& parent) {
   cmd->add_option("--count", o->count, "Number of images")->capture_default_str();
   cmd->add_option("--size", o->size, "Image side in pixels")->capture_default_str();
   cmd->add_option("--landmarks", o->landmarks, "Landmarks per image")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Random seed")->check(unsigned_check())->capture_default_str();
+  cmd->add_option("--mm-per-px", o->mm_per_px, "Pixel spacing (0: a 220 mm field of view across the image)")
+      ->check(mm_per_px_check());
+  cmd->add_flag("--force", o->force, "Write into a non-empty --out folder, replacing a dataset there");
   return {cmd, [o] { return synth_command(*o); }};
 }
 

@@ -101,7 +101,7 @@ bool is_training_state_tensor(const std::string& name) {
 }
 
 void save_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, const TrainerState& state,
-                     const TrainConfig& config, HRNet* average) {
+                     const TrainConfig& config, const RunRecord& record, HRNet* average) {
   std::vector<std::pair<std::string, Tensor>> tensors = state_tensors(model);
   for (auto& [name, t] : optimizer.state()) tensors.emplace_back("optimizer." + name, *t);
   if (average)
@@ -112,14 +112,15 @@ void save_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer
       {"heatmark.config", to_json(model.config()).dump()},
       {"heatmark.train_config", to_json(config).dump()},
       {"heatmark.train_state", to_json(state).dump()},
+      {"heatmark.run_record", to_json(record).dump()},
       {"heatmark.optimizer_steps", std::to_string(optimizer.steps())}};
   // The current checkpoint becomes the previous one only once the new one is
   // safely on disk: a failed write changes neither.
   write_safetensors(path, tensors, metadata, [&] { keep_previous(path); });
 }
 
-void load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state,
-                     HRNet* average) {
+CheckpointProvenance load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state,
+                                     HRNet* average) {
   const SafetensorsFile file = SafetensorsFile::read(path);
   HM_CHECK(file.metadata().count("format") && file.metadata().at("format") == kCheckpointFormat,
            "{}: not a training checkpoint (metadata 'format' is not '{}')", path, kCheckpointFormat);
@@ -148,6 +149,22 @@ void load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer
   } catch (const std::logic_error&) {
     fail("{}: metadata 'heatmark.optimizer_steps' is not a number", path);
   }
+  CheckpointProvenance provenance;
+  const auto parse = [&](const char* key) {
+    try {
+      return nlohmann::json::parse(file.metadata(key));
+    } catch (const nlohmann::json::exception& e) {
+      fail("{}: metadata '{}' is not valid JSON ({})", path, key, e.what());
+    }
+  };
+  if (file.metadata().count("heatmark.train_config")) {
+    TrainConfig c;
+    update_from_json(c, parse("heatmark.train_config"), path + " (its training config)");
+    provenance.config = c;
+  }
+  if (file.metadata().count("heatmark.run_record"))
+    provenance.record = run_record_from_json(parse("heatmark.run_record"), path);
+  return provenance;
 }
 
 }  // namespace heatmark

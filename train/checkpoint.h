@@ -4,17 +4,19 @@
 // ("optimizer.m.3"), the weight average when the run keeps one
 // ("average.conv1.weight", train/weight_average.h) and, in the metadata, the
 // trainer's state (epoch, batch, step, time spent, best score, history) and
-// the run's config. `predict` and `inspect` read a checkpoint like a model
+// the run's config and record (train/run_record.h). `predict` and `inspect` read a checkpoint like a model
 // file (its training weights).
 #pragma once
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "hrnet/hrnet.h"
 #include "layers/optimizer.h"
+#include "train/run_record.h"
 #include "train/train_config.h"
 
 namespace heatmark {
@@ -54,13 +56,20 @@ TrainerState trainer_state_from_json(const nlohmann::json& json, const std::stri
 // checkpoint it replaces stays as previous_checkpoint_path(path), so that a
 // damaged latest one still leaves a run to resume.
 void save_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, const TrainerState& state,
-                     const TrainConfig& config, HRNet* average = nullptr);
+                     const TrainConfig& config, const RunRecord& record, HRNet* average = nullptr);
 // "run/last.safetensors" -> "run/last.previous.safetensors".
 std::string previous_checkpoint_path(const std::string& path);
+// What a checkpoint says it was trained with and on; either may be absent
+// (checkpoints from before they were recorded).
+struct CheckpointProvenance {
+  std::optional<TrainConfig> config;
+  std::optional<RunRecord> record;
+};
+
 // Restores model, optimizer, weight average (when given) and trainer state in
 // place; throws heatmark::Error naming the file when it does not fit.
-void load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state,
-                     HRNet* average = nullptr);
+CheckpointProvenance load_checkpoint(const std::string& path, HRNet& model, Optimizer& optimizer, TrainerState& state,
+                                     HRNet* average = nullptr);
 
 // Tensors of a checkpoint that are not the model's own weights.
 bool is_training_state_tensor(const std::string& name);

@@ -23,6 +23,9 @@
 #include "train/interrupt.h"
 #include "train/loader.h"
 #include "train/report.h"
+#include "train/run_lock.h"
+#include "train/run_record.h"
+#include "tensor/output_paths.h"
 #include "train/schedule.h"
 #include "train/model_setup.h"
 #include "train/split.h"
@@ -71,8 +74,8 @@ namespace {
 // best model scored once more. The members are what the steps share.
 class TrainingRun {
  public:
-  TrainingRun(const TrainConfig& c, bool resume, std::FILE* log, TrainingClock clock)
-      : c_(c), log_(log), run_(c.out), last_path_((run_ / "last.safetensors").string()),
+  TrainingRun(const TrainConfig& c, const TrainStart& start, std::FILE* log, TrainingClock clock)
+      : c_(c), start_(start), log_(log), run_(c.out), last_path_((run_ / "last.safetensors").string()),
         best_path_((run_ / "best.safetensors").string()), clock_(std::move(clock)), clock_mark_(clock_()) {
     c_.validate();
     if (c_.threads > 0) set_num_threads(c_.threads);
@@ -80,16 +83,16 @@ class TrainingRun {
     kernels::select_kernel_provider(c_.kernels, device_);
     load_data();
     build_model();
-    if (resume)
+    if (start_.resume)
       resume_from_checkpoint();
     else
-      HM_CHECK(!fs::exists(last_path_), "{} already holds a run; use --resume {} to continue it, or another --out",
-               c_.out, c_.out);
-    write_file_atomically((run_ / "config.json").string(), to_json(c_).dump(2) + "\n");
+      HM_CHECK(start_.force || !fs::exists(last_path_),
+               "{} already holds a run; use --resume {} to continue it, or another --out", c_.out, c_.out);
     fmt::print(log_, "model: {} ({} head, {} parameters), input {}x{}, device {}, run folder {}\n", c_.model, c_.head,
                model_->parameter_count(), model_->config().input_size.width, model_->config().input_size.height,
                device_.str(), c_.out);
-    prepare_batches();
+    prepare_batches();  // decodes every image: a bad one is refused before the run folder gets its config
+    write_file_atomically((run_ / "config.json").string(), to_json(c_).dump(2) + "\n");
   }
 
   TrainSummary run() {
@@ -102,7 +105,7 @@ class TrainingRun {
         if (out_of_time_ && state_.batch > 0) {
           end_epoch();  // the budget ends the run: the last weights are validated and kept like an epoch's
         } else {      // stopped mid-epoch: keep the place for --resume
-          save_checkpoint(last_path_, *model_, *optimizer_, state_, c_, averaged());
+          save_checkpoint(last_path_, *model_, *optimizer_, state_, c_, record_, averaged());
         }
         break;
       }
@@ -115,6 +118,7 @@ class TrainingRun {
   void load_data() {
     data_ = load_training_data(c_);
     split_ = split_of(c_, data_);
+    record_ = make_run_record(data_, split_);
     fmt::print(log_, "data: {} ({} format), {} images ({} train, {} validation), {} landmarks\n", c_.data,
                data_.format, data_.samples.size(), split_.train.size(), split_.validation.size(),
                data_.landmark_names.size());
@@ -148,14 +152,15 @@ class TrainingRun {
   void resume_from_checkpoint() {
     HM_CHECK(fs::exists(last_path_), "--resume {}: there is no checkpoint {} to continue from", c_.out, last_path_);
     std::string from = last_path_;
+    CheckpointProvenance provenance;
     try {
-      load_checkpoint(last_path_, *model_, *optimizer_, state_, averaged());
+      provenance = load_checkpoint(last_path_, *model_, *optimizer_, state_, averaged());
     } catch (const Error& e) {
       // A damaged latest checkpoint (interrupted disk, bad copy): the one before it.
       from = previous_checkpoint_path(last_path_);
       if (!fs::exists(from)) throw;
       state_ = TrainerState{};
-      load_checkpoint(from, *model_, *optimizer_, state_, averaged());
+      provenance = load_checkpoint(from, *model_, *optimizer_, state_, averaged());
       // Set the damaged one aside (kept for inspection), so it never becomes the next "previous".
       const std::string damaged = (run_ / "last.damaged.safetensors").string();
       fs::rename(last_path_, damaged);
@@ -163,11 +168,40 @@ class TrainingRun {
                  "cannot resume from {}: {}\nfalling back to the previous checkpoint {} (the damaged one is now {})\n",
                  last_path_, e.what(), from, damaged);
     }
+    check_provenance(provenance, from);
     if (average_) average_->set_updates(state_.average_updates);
     fmt::print(log_, "resuming {} at epoch {}, step {}{}\n", from, state_.epoch + 1, state_.step,
                budgeted() ? fmt::format(", {} of the {} budget spent", format_duration(state_.seconds_spent),
                                         format_duration(c_.time_budget))
                           : "");
+  }
+
+  // The checkpoint's data, split and config against this session's: a
+  // difference refuses the resume (naming every one) unless accepted.
+  void check_provenance(const CheckpointProvenance& p, const std::string& from) {
+    std::vector<std::string> differences;
+    if (p.config)
+      for (const std::string& d : config_differences(*p.config, c_)) differences.push_back("config: " + d);
+    if (p.record) differences_into(run_differences(*p.record, record_), differences);
+    if (!p.config || !p.record)
+      fmt::print(log_, "note: {} records no {}; it cannot be checked against this session\n", from,
+                 !p.record ? "data and split" : "config");
+    if (differences.empty()) return;
+    std::string all;
+    for (const std::string& d : differences) all += (all.empty() ? "" : "; ") + d;
+    HM_CHECK(start_.accept_mismatch, "--resume {}: {} differs from this session: {}. Resume with the run's own data and "
+             "config, or give --accept-mismatch to continue anyway",
+             c_.out, from, all);
+    fmt::print(log_, "warning: resuming despite differences from {} (--accept-mismatch): {}\n", from, all);
+  }
+  static void differences_into(const std::vector<std::string>& from, std::vector<std::string>& into) {
+    for (const std::string& d : from) into.push_back(d);
+  }
+
+  // Where a failed step leaves the run.
+  std::string last_good() const {
+    return fs::exists(last_path_) ? fmt::format("The last good checkpoint is {}", last_path_)
+                                  : std::string("No checkpoint was written yet");
   }
 
   bool budgeted() const { return c_.time_budget > 0; }
@@ -321,6 +355,12 @@ class TrainingRun {
     const bool augment = c_.augment.enabled || refining();
     Loader loader(*source_, order, c_.batch, state_.batch, static_cast<uint64_t>(state_.epoch), augment);
     while (true) {
+      // Checked before a step, so a resume at the limit trains none.
+      if (c_.max_steps > 0 && state_.step >= c_.max_steps) {
+        stop_ = true;
+        summary_.stop_reason = fmt::format("reached --max-steps {}", c_.max_steps);
+        break;
+      }
       if (budget_spent()) {
         out_of_time_ = stop_ = true;
         summary_.stop_reason = fmt::format("the time budget of {} is spent ({} used)", format_duration(budget()),
@@ -330,11 +370,6 @@ class TrainingRun {
       std::optional<Batch> batch = loader.next();
       if (!batch) break;
       train_step(*batch);
-      if (c_.max_steps > 0 && state_.step >= c_.max_steps) {
-        stop_ = true;
-        summary_.stop_reason = fmt::format("reached --max-steps {}", c_.max_steps);
-        break;
-      }
       if (stopped_by_signal()) {
         stop_ = true;
         break;
@@ -355,24 +390,21 @@ class TrainingRun {
       check_batch_finite(batch, data_, state_.step + 1, state_.epoch + 1);
       r = run_batch(*model_, batch, device_, c_);
       loss = r.loss.total.item();
-      HM_CHECK(std::isfinite(loss), "step {} (epoch {}): the loss is {} (heatmap {}, coordinate {}); stopping. The "
-               "last good checkpoint is {}",
-               state_.step + 1, state_.epoch + 1, loss, r.loss.heatmap.item(), r.loss.coordinate.item(), last_path_);
+      HM_CHECK(std::isfinite(loss), "step {} (epoch {}): the loss is {} (heatmap {}, coordinate {}); stopping. {}",
+               state_.step + 1, state_.epoch + 1, loss, r.loss.heatmap.item(), r.loss.coordinate.item(), last_good());
       r.loss.total.backward();
       try {
         optimizer_->step();
       } catch (const OutOfMemory&) {
         throw;
       } catch (const Error& e) {
-        fail("step {} (epoch {}): {}; stopping. The last good checkpoint is {}", state_.step + 1, state_.epoch + 1,
-             e.what(), last_path_);
+        fail("step {} (epoch {}): {}; stopping. {}", state_.step + 1, state_.epoch + 1, e.what(), last_good());
       }
     } catch (const OutOfMemory& e) {
       fail("step {} (epoch {}): {}. A batch of {} at {}x{} does not fit on {}: lower --batch or --input-size, or "
-           "choose a smaller --model. The last good checkpoint is {}",
+           "choose a smaller --model. {}",
            state_.step + 1, state_.epoch + 1, e.what(), batch.samples.size(), model_->config().input_size.width,
-           model_->config().input_size.height,
-           device_.str(), last_path_);
+           model_->config().input_size.height, device_.str(), last_good());
     }
     optimizer_->zero_grad();
     if (average_) {
@@ -441,7 +473,7 @@ class TrainingRun {
       ++state_.epochs_since_best;
     }
     state_.validation_seconds = mark_time();
-    save_checkpoint(last_path_, *model_, *optimizer_, state_, c_, averaged());
+    save_checkpoint(last_path_, *model_, *optimizer_, state_, c_, record_, averaged());
     write_metrics_csv((run_ / "metrics.csv").string(), state_.history);
     write_curves_svg((run_ / "curves.svg").string(), state_.history, v.metrics.has_mm());
     progress_->line(fmt::format(
@@ -460,7 +492,7 @@ class TrainingRun {
   // Why it stopped, and the best model on the validation set.
   TrainSummary finish() {
     if (summary_.stopped_by_signal && !fs::exists(last_path_))
-      save_checkpoint(last_path_, *model_, *optimizer_, state_, c_, averaged());
+      save_checkpoint(last_path_, *model_, *optimizer_, state_, c_, record_, averaged());
     if (summary_.stop_reason.empty())
       summary_.stop_reason = state_.epoch >= c_.epochs ? fmt::format("completed {} epochs", c_.epochs) : "stopped";
     summary_.epochs_run = state_.epoch;
@@ -479,12 +511,14 @@ class TrainingRun {
   }
 
   const TrainConfig& c_;
+  const TrainStart start_;
   std::FILE* log_;
   const fs::path run_;
   const std::string last_path_, best_path_;
   Device device_;
   Dataset data_;
   Split split_;
+  RunRecord record_;
   std::unique_ptr<HRNet> model_;
   std::unique_ptr<Adam> optimizer_;
   TrainerState state_;
@@ -515,8 +549,43 @@ TrainingClock steady_training_clock() {
   return [] { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); };
 }
 
-TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log, TrainingClock clock) {
-  TrainSummary first = TrainingRun(c, resume, log, clock).run();
+TrainSummary train(const TrainConfig& c, const TrainStart& start, std::FILE* log, TrainingClock clock) {
+  HM_CHECK(!(start.resume && start.force), "--force starts a new run; it cannot be combined with --resume");
+  c.validate();  // before anything is created
+  // A fresh run needs an empty folder (or --force), and never one that holds
+  // the dataset. Checked before the lock creates anything there, and again under it.
+  const std::vector<NamedInput> data_folders{{c.data, "the dataset (--data)"}};
+  const auto check_folder = [&] {
+    if (!start.resume) check_output_folder(c.out, "--out", start.force, data_folders, {kRunLockFile});
+  };
+  // A folder that has been a run folder says first whether a trainer holds it.
+  std::optional<RunFolderLock> lock;
+  if (fs::exists(fs::path(c.out) / kRunLockFile)) lock.emplace(c.out);
+  check_folder();
+  const bool created = !fs::exists(c.out);
+  if (!lock) lock.emplace(c.out);
+  check_folder();
+  TrainSummary first;
+  try {
+    first = TrainingRun(c, start, log, clock).run();
+  } catch (...) {
+    // A fresh run that failed before its first checkpoint (bad data, a bad
+    // pretrained file, a NaN at step 1) takes back what it wrote: the folder
+    // stays as it found it, and the same --out can be used again.
+    lock.reset();
+    if (!start.resume) {
+      std::error_code error;
+      const std::vector<std::string> ours{kRunLockFile, "config.json"};
+      bool only_ours = true;
+      for (const auto& e : fs::directory_iterator(c.out, error))
+        only_ours = only_ours && std::find(ours.begin(), ours.end(), e.path().filename().string()) != ours.end();
+      if (!error && only_ours) {
+        for (const std::string& name : ours) fs::remove(fs::path(c.out) / name, error);
+        if (created) fs::remove(c.out, error);
+      }
+    }
+    throw;
+  }
   if (!c.refine || first.stopped_by_signal || first.best_epoch < 0) return first;
 
   // Stage 2 in the same run: its own run folder (refine/) on stage 1's best
@@ -528,10 +597,11 @@ TrainSummary train(const TrainConfig& c, bool resume, std::FILE* log, TrainingCl
   second.out = (fs::path(c.out) / "refine").string();
   second.epochs = c.refine_epochs;
   if (c.time_budget > 0) second.time_budget = std::max(1.0, c.time_budget - first.seconds_spent);
-  const bool resume_second = resume && fs::exists(fs::path(second.out) / "last.safetensors");
+  TrainStart start_second = start;
+  start_second.resume = start.resume && fs::exists(fs::path(second.out) / "last.safetensors");
   fmt::print(log, "\n{}; stage 2 (the patch refiner) in {}{}\n", first.stop_reason, second.out,
              second.time_budget > 0 ? fmt::format(" for the remaining {}", format_duration(second.time_budget)) : "");
-  TrainSummary refined = TrainingRun(second, resume_second, log, clock).run();
+  TrainSummary refined = TrainingRun(second, start_second, log, clock).run();
   if (!refined.stopped_by_signal && refined.best_epoch >= 0)
     write_file_atomically(second.refine_from, read_file((fs::path(second.out) / "best.safetensors").string()));
   refined.stage1 = first.best;

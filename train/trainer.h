@@ -42,11 +42,23 @@ Split split_of(const TrainConfig& config, const Dataset& data);
 using TrainingClock = std::function<double()>;
 TrainingClock steady_training_clock();
 
-// Trains as configured, writing into config.out. With `resume`, continues the
-// run in config.out from its last checkpoint (last.safetensors), exactly as
-// if it had not stopped; pass the run's own config (resume_config). With a
-// time budget the run is exact too when `clock` is (tests pass a counter).
-TrainSummary train(const TrainConfig& config, bool resume, std::FILE* log,
+// How a run starts.
+struct TrainStart {
+  // Continue the run in config.out from its last checkpoint; pass the run's
+  // own config (resume_config). The data, the split and the config must agree
+  // with what the checkpoint recorded (train/run_record.h) ...
+  bool resume = false;
+  // ... unless this is set: then the differences are printed and the run goes on.
+  bool accept_mismatch = false;
+  // A fresh run in a folder that is not empty (never one that holds the dataset).
+  bool force = false;
+};
+
+// Trains as configured, writing into config.out, which it locks for its
+// whole length (train/run_lock.h). A resumed run continues exactly as if it
+// had not stopped. With a time budget the run is exact too when `clock` is
+// (tests pass a counter).
+TrainSummary train(const TrainConfig& config, const TrainStart& start, std::FILE* log,
                    TrainingClock clock = steady_training_clock());
 
 }  // namespace heatmark

@@ -85,7 +85,7 @@ TEST_CASE("time budget: a budgeted run stops within one step of its budget with 
   synthesize_dataset({dir / "data", 16, 64, 2, 4});
   NullLog log;
   const TrainConfig c = budget_config(dir / "data", dir / "run");
-  const TrainSummary s = train(c, false, log.file, counter_clock());
+  const TrainSummary s = train(c, {}, log.file, counter_clock());
   // Each step costs 1 s and each validation 2 s: the budget ends the run, not the default epoch count.
   CHECK(s.stop_reason.find("the time budget of 0:20 is spent") != std::string::npos);
   const TrainerState state = state_of(dir / "run/last.safetensors");
@@ -107,18 +107,18 @@ TEST_CASE("time budget: a budgeted run with a weight average, resumed mid-epoch,
   NullLog log;
   TrainConfig c = budget_config(dir / "data", dir / "straight");
   c.ema_decay = 0.9;
-  const TrainSummary straight = train(c, false, log.file, counter_clock());
+  const TrainSummary straight = train(c, {}, log.file, counter_clock());
 
   TrainConfig first = c;
   first.out = dir / "resumed";
   first.max_steps = 4;  // the middle of epoch 2
-  train(first, false, log.file, counter_clock());
+  train(first, {}, log.file, counter_clock());
   const TrainerState middle = state_of(dir / "resumed/last.safetensors");
   CHECK(middle.batch == 1);
   CHECK(middle.seconds_spent == 6);  // 4 steps and one validation
-  TrainConfig rest = resume_config(dir / "resumed");
+  TrainConfig rest = resume_config(dir / "resumed", "--resume");
   rest.max_steps = 0;
-  const TrainSummary resumed = train(rest, true, log.file, counter_clock());
+  const TrainSummary resumed = train(rest, {.resume = true}, log.file, counter_clock());
 
   CHECK(resumed.steps == straight.steps);
   CHECK(resumed.seconds_spent == straight.seconds_spent);

@@ -48,8 +48,8 @@ TEST_CASE("trainer: the same seed gives bitwise identical runs") {
   TempDir dir;
   synthesize_dataset({dir / "data", 16, 64, 2, 4});
   NullLog log;
-  train(tiny_config(dir / "data", dir / "a"), false, log.file);
-  train(tiny_config(dir / "data", dir / "b"), false, log.file);
+  train(tiny_config(dir / "data", dir / "a"), {}, log.file);
+  train(tiny_config(dir / "data", dir / "b"), {}, log.file);
   CHECK(tensors_of(dir / "a/last.safetensors") == tensors_of(dir / "b/last.safetensors"));
   const TrainerState a = state_of(dir / "a/last.safetensors"), b = state_of(dir / "b/last.safetensors");
   REQUIRE(a.history.size() == 3);
@@ -63,20 +63,20 @@ TEST_CASE("trainer: save -> resume mid-epoch -> continue equals an uninterrupted
   TempDir dir;
   synthesize_dataset({dir / "data", 16, 64, 2, 5});
   NullLog log;
-  train(tiny_config(dir / "data", dir / "straight"), false, log.file);
+  train(tiny_config(dir / "data", dir / "straight"), {}, log.file);
 
   // 12 training images in batches of 4: 3 steps per epoch. Stop after 4 steps
   // (in the middle of epoch 2), then resume to the end.
   TrainConfig interrupted = tiny_config(dir / "data", dir / "resumed");
   interrupted.max_steps = 4;
-  const TrainSummary first = train(interrupted, false, log.file);
+  const TrainSummary first = train(interrupted, {}, log.file);
   CHECK(first.steps == 4);
   const TrainerState middle = state_of(dir / "resumed/last.safetensors");
   CHECK(middle.epoch == 1);
   CHECK(middle.batch == 1);
-  TrainConfig rest = resume_config(dir / "resumed");
+  TrainConfig rest = resume_config(dir / "resumed", "--resume");
   rest.max_steps = 0;
-  const TrainSummary second = train(rest, true, log.file);
+  const TrainSummary second = train(rest, {.resume = true}, log.file);
   CHECK(second.steps == 9);
 
   CHECK(tensors_of(dir / "straight/last.safetensors") == tensors_of(dir / "resumed/last.safetensors"));
@@ -101,19 +101,22 @@ TEST_CASE("trainer: a non-finite loss stops the run naming the step, and keeps t
   c.pretrained = dir / "broken.safetensors";
   std::string message;
   try {
-    train(c, false, log.file);
+    train(c, {}, log.file);
   } catch (const Error& e) {
     message = e.what();
   }
   CHECK(message.find("step 1 (epoch 1): the loss is nan") != std::string::npos);
+  // There is no checkpoint yet, and the message does not pretend there is one.
+  CHECK(message.find("No checkpoint was written yet") != std::string::npos);
+  CHECK(message.find("last good checkpoint") == std::string::npos);
   CHECK_FALSE(fs::exists(dir / "run/last.safetensors"));
 
   // After a good epoch, a later fault leaves that epoch's checkpoint intact.
   TrainConfig good = tiny_config(dir / "data", dir / "good");
   good.epochs = 1;
-  train(good, false, log.file);
+  train(good, {}, log.file);
   const auto before = tensors_of(dir / "good/last.safetensors");
-  CHECK_THROWS_WITH_AS(train(good, false, log.file), doctest::Contains("already holds a run; use --resume"), Error);
+  CHECK_THROWS_WITH_AS(train(good, {}, log.file), doctest::Contains("is not empty"), Error);
   CHECK(tensors_of(dir / "good/last.safetensors") == before);
 }
 
@@ -126,7 +129,7 @@ TEST_CASE("trainer: a non-square input is recorded in the model, and the Detecto
   TrainConfig c = tiny_config(dir / "data", dir / "run");
   c.input_size = InputSize(64, 96);
   c.epochs = 2;
-  train(c, false, log.file);
+  train(c, {}, log.file);
   const std::unique_ptr<HRNet> model = load_model(dir / "run/best.safetensors");
   CHECK(model->config().input_size == InputSize(64, 96));
   CHECK(model->config().heatmap_width() == 16);

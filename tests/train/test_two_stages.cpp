@@ -51,7 +51,7 @@ TEST_CASE("two stages: --refine shares the budget, and --stages 1 and 2 both loa
   synthesize_dataset({dir / "data", 16, 64, 2, 9});
   NullLog log;
   const TrainConfig c = two_stage_config(dir / "data", dir / "run");
-  const TrainSummary s = train(c, false, log.file, counter_clock());
+  const TrainSummary s = train(c, {}, log.file, counter_clock());
   // Stage 1 got three quarters of the budget, stage 2 the rest.
   const TrainerState first = state_of(dir / "run/last.safetensors"), second = state_of(dir / "run/refine/last.safetensors");
   CHECK(first.seconds_spent <= 30);
@@ -104,13 +104,13 @@ TEST_CASE("two stages: --refine-from trains stage 2 alone on a stage-1 model, an
   stage1.refine = false;
   stage1.time_budget = 0;
   stage1.epochs = 2;
-  train(stage1, false, log.file);
+  train(stage1, {}, log.file);
   TrainConfig c = stage1;
   c.out = dir / "fine";
   c.refine_from = dir / "coarse/best.safetensors";
   c.epochs = 2;
   c.input_size = 256;  // not the stage-1 model's: its own input (64) must be used
-  const TrainSummary s = train(c, false, log.file);
+  const TrainSummary s = train(c, {}, log.file);
   CHECK(s.epochs_run == 2);
   // Stage 1's figures as its own run measured them on the same validation images.
   const TrainerState coarse = state_of(dir / "coarse/last.safetensors");
@@ -128,7 +128,7 @@ TEST_CASE("two stages: --refine-from trains stage 2 alone on a stage-1 model, an
   TrainConfig wrong = c;
   wrong.data = dir / "three";
   wrong.out = dir / "wrong";
-  CHECK_THROWS_WITH_AS(train(wrong, false, log.file),
+  CHECK_THROWS_WITH_AS(train(wrong, {}, log.file),
                        doctest::Contains("the model finds 2 landmarks but the data has 3"), Error);
 }
 
@@ -140,22 +140,22 @@ TEST_CASE("two stages: a budgeted stage 2, resumed mid-epoch, is bitwise the uni
   stage1.refine = false;
   stage1.time_budget = 0;
   stage1.epochs = 1;
-  train(stage1, false, log.file);
+  train(stage1, {}, log.file);
 
   TrainConfig c = stage1;
   c.refine_from = dir / "coarse/best.safetensors";
   c.time_budget = 20;
   c.ema_decay = 0.9;
   c.out = dir / "straight";
-  train(c, false, log.file, counter_clock());
+  train(c, {}, log.file, counter_clock());
   TrainConfig first = c;
   first.out = dir / "resumed";
   first.max_steps = 4;  // the middle of the second epoch (3 steps each)
-  train(first, false, log.file, counter_clock());
+  train(first, {}, log.file, counter_clock());
   CHECK(state_of(dir / "resumed/last.safetensors").batch == 1);
-  TrainConfig rest = resume_config(dir / "resumed");
+  TrainConfig rest = resume_config(dir / "resumed", "--resume");
   rest.max_steps = 0;
-  train(rest, true, log.file, counter_clock());
+  train(rest, {.resume = true}, log.file, counter_clock());
 
   CHECK(tensors_of(dir / "straight/last.safetensors") == tensors_of(dir / "resumed/last.safetensors"));
   CHECK(tensors_of(dir / "straight/best.safetensors") == tensors_of(dir / "resumed/best.safetensors"));
