@@ -63,6 +63,13 @@ std::string crc32_hex(const char* data, size_t bytes) {
   return fmt::format("{:08x}", static_cast<uint32_t>(crc));
 }
 
+// The header checksum's entry as the writer puts it in the compact header,
+// with its value, and with the placeholder it is computed over.
+std::string header_checksum_entry(const std::string& value) {
+  return fmt::format("\"{}\":\"{}\"", kHeaderChecksumKey, value);
+}
+constexpr const char* kHeaderChecksumPlaceholder = "00000000";
+
 }  // namespace
 
 SafetensorsFile SafetensorsFile::read(const std::string& path) { return parse(read_file(path), path); }
@@ -94,6 +101,28 @@ SafetensorsFile SafetensorsFile::parse(std::string bytes, const std::string& pat
     fail("{}: the header is not valid JSON ({})", path, e.what());
   }
   HM_CHECK(header.is_object(), "{}: the header is not a JSON object", path);
+  // The header checksum first: an edited header is reported as such, not as
+  // whatever inconsistency the edit made.
+  const nlohmann::json* header_stored = nullptr;
+  if (header.contains("__metadata__") && header["__metadata__"].is_object() &&
+      header["__metadata__"].contains(kHeaderChecksumKey))
+    header_stored = &header["__metadata__"][kHeaderChecksumKey];
+  if (header_stored) {
+    HM_CHECK(header_stored->is_string() && header_stored->get<std::string>().size() == 8,
+             "{}: the header checksum {} is not 8 hex digits", path, header_stored->dump());
+    const std::string stored = header_stored->get<std::string>();
+    std::string header_bytes = b.substr(8, header_size);
+    const size_t at = header_bytes.find(header_checksum_entry(stored));
+    HM_CHECK(at != std::string::npos, "{}: the header checksum {} is not where heatmark writes it: the header was rewritten",
+             path, stored);
+    header_bytes.replace(at, header_checksum_entry(stored).size(), header_checksum_entry(kHeaderChecksumPlaceholder));
+    const std::string computed = crc32_hex(header_bytes.data(), header_bytes.size());
+    HM_CHECK(stored == computed,
+             "{}: the header (metadata, shapes, offsets) fails its checksum (stored {}, computed {}): the file is damaged "
+             "or was modified",
+             path, stored, computed);
+  }
+
 
   std::vector<std::pair<uint64_t, std::string>> ranges;
   for (const auto& [name, value] : header.items()) {
@@ -213,6 +242,7 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   }
   std::map<std::string, std::string> full_metadata = metadata;
   full_metadata[kDataChecksumKey] = crc32_hex(data.data(), data.size());
+  full_metadata[kHeaderChecksumKey] = kHeaderChecksumPlaceholder;  // computed once the header is laid out
   nlohmann::json header = nlohmann::json::object();
   header["__metadata__"] = full_metadata;
   uint64_t offset = 0;
@@ -224,6 +254,10 @@ void write_safetensors(const std::string& path, const std::vector<std::pair<std:
   }
   std::string text = header.dump();
   text.append((8 - text.size() % 8) % 8, ' ');  // keep the data 8-byte aligned
+  const size_t at = text.find(header_checksum_entry(kHeaderChecksumPlaceholder));
+  HM_CHECK(at != std::string::npos, "{}: the header checksum entry is missing from the header", path);
+  text.replace(at, header_checksum_entry(kHeaderChecksumPlaceholder).size(),
+               header_checksum_entry(crc32_hex(text.data(), text.size())));
   std::string out(8, '\0');
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((text.size() >> (8 * i)) & 0xff);
   out += text;

@@ -9,9 +9,13 @@
 // overlap or gap. Any violation is a heatmark::Error naming the file and the
 // tensor or field.
 //
-// heatmark adds a CRC-32 of the whole data section to the metadata
-// ("heatmark.data_crc32", 8 hex digits). The reader verifies it when present,
-// so a damaged or altered model or checkpoint is refused instead of loaded.
+// heatmark adds two CRC-32s to the metadata (8 hex digits each): one of the
+// whole data section ("heatmark.data_crc32") and one of the header's bytes
+// ("heatmark.header_crc32", computed with its own value written as
+// "00000000"), which covers the metadata (a model's config: its input size,
+// its landmarks) as well as every shape and offset. The reader verifies each
+// when present, so a damaged or altered model or checkpoint is refused
+// instead of loaded.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +30,7 @@
 namespace heatmark {
 
 inline constexpr const char* kDataChecksumKey = "heatmark.data_crc32";
+inline constexpr const char* kHeaderChecksumKey = "heatmark.header_crc32";
 
 class SafetensorsFile {
  public:
@@ -61,7 +66,7 @@ class SafetensorsFile {
 };
 
 // Writes float32 tensors (from any device) and string metadata atomically,
-// with the data checksum added to the metadata.
+// with the data and header checksums added to the metadata.
 // `before_replace` as in write_file_atomically.
 void write_safetensors(const std::string& path, const std::vector<std::pair<std::string, Tensor>>& tensors,
                        const std::map<std::string, std::string>& metadata,

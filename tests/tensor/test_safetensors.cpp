@@ -103,3 +103,26 @@ TEST_CASE("safetensors: malformed files give one-line errors naming the file and
   }
   CHECK(error_of(dir / "no-such.safetensors").find("cannot open") != std::string::npos);
 }
+
+TEST_CASE("safetensors: the header checksum refuses an edited metadata value, shape or offset") {
+  TempDir dir;
+  write_safetensors(dir / "m.safetensors", {{"w", Tensor::from_vector({1, 2, 3, 4}, {4})}},
+                    {{"heatmark.config", R"({"input_size":256})"}});
+  const std::string original = read_file(dir / "m.safetensors");
+  CHECK(SafetensorsFile::read(dir / "m.safetensors").metadata("heatmark.config") == R"({"input_size":256})");
+  // Each edit keeps the header's length, so that only the checksum can tell.
+  const std::vector<std::pair<std::string, std::string>> edits{
+      {R"(\"input_size\":256)", R"(\"input_size\":288)"},  // the model's metadata
+      {R"("shape":[4])", R"("shape":[2])"},                // fails a later check too, but the checksum first
+  };
+  for (const auto& [from, to] : edits) {
+    std::string edited = original;
+    const size_t at = edited.find(from);
+    REQUIRE(at != std::string::npos);
+    edited.replace(at, from.size(), to);
+    write_file_atomically(dir / "e.safetensors", edited);
+    INFO(from, " -> ", to);
+    CHECK(error_of(dir / "e.safetensors").find("the header (metadata, shapes, offsets) fails its checksum") !=
+          std::string::npos);
+  }
+}
