@@ -16,4 +16,10 @@ inline constexpr float kSoftArgmaxBeta = 20.0f;
 inline constexpr float kHeatmapWeight = 1.0f, kCoordinateWeight = 0.5f;
 inline constexpr float kInputMean = 0.5f, kInputStd = 0.25f;
 
+// The valid ranges of the two that a model file records as well as a training
+// config: a narrower Gaussian than a quarter pixel cannot be rendered on the
+// heatmap grid, and past 10000 the soft-argmax's exponent leaves float range.
+inline constexpr double kSigmaMin = 0.25, kSigmaMax = 100;
+inline constexpr double kSoftArgmaxBetaMin = 0.01, kSoftArgmaxBetaMax = 10000;
+
 }  // namespace heatmark::defaults

@@ -72,7 +72,9 @@ void select_landmarks(Dataset& d, const std::string& selection) {
     size_t index = d.landmark_names.size();
     for (size_t k = 0; k < d.landmark_names.size(); ++k)
       if (d.landmark_names[k] == item) index = k;
-    if (index == d.landmark_names.size() && item.find_first_not_of("0123456789") == std::string::npos) {
+    // An index: digits, at most 9 of them (a longer number is no index, and cannot overflow).
+    if (index == d.landmark_names.size() && item.find_first_not_of("0123456789") == std::string::npos &&
+        item.size() <= 9) {
       const size_t number = std::stoul(item);
       if (number >= 1 && number <= d.landmark_names.size()) index = number - 1;
     }

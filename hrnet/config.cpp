@@ -88,9 +88,15 @@ void HRNetConfig::validate() const {
              "model config: input_size must be a multiple of 32 in [32, 8192], got {}", input_size.str());
   HM_CHECK(input_mean.size() == static_cast<size_t>(in_channels) && input_std.size() == input_mean.size(),
            "model config: input_mean and input_std need {} values each", in_channels);
-  for (float s : input_std) HM_CHECK(s > 0, "model config: input_std values must be positive, got {}", s);
-  HM_CHECK(soft_argmax_beta > 0 && target_sigma > 0, "model config: soft_argmax_beta {} and target_sigma {} must be positive",
-           soft_argmax_beta, target_sigma);
+  for (float m : input_mean)
+    HM_CHECK(m >= -10 && m <= 10, "model config: input_mean values must be in [-10, 10], got {}", m);
+  for (float s : input_std) HM_CHECK(s >= 1e-6 && s <= 10, "model config: input_std values must be in [1e-06, 10], got {}", s);
+  HM_CHECK(soft_argmax_beta >= defaults::kSoftArgmaxBetaMin && soft_argmax_beta <= defaults::kSoftArgmaxBetaMax,
+           "model config: soft_argmax_beta must be in [{}, {}], got {}", defaults::kSoftArgmaxBetaMin,
+           defaults::kSoftArgmaxBetaMax, soft_argmax_beta);
+  HM_CHECK(target_sigma >= defaults::kSigmaMin && target_sigma <= defaults::kSigmaMax,
+           "model config: target_sigma must be in [{}, {}], got {}", defaults::kSigmaMin, defaults::kSigmaMax,
+           target_sigma);
 }
 
 nlohmann::json to_json(const HRNetConfig& c) {

@@ -19,6 +19,13 @@ struct Command {
 // seconds for the double it fills).
 CLI::Validator input_size_check();
 CLI::Validator duration_to_seconds();
+// A number in [min, max] (NaN and infinities are not), reported as
+// "--batch: must be in [1, 4096], got 5000".
+CLI::Validator number_in(double min, double max, const std::string& note = "");
+// A pixel spacing: [0, 100] mm per pixel, 0 meaning unknown.
+CLI::Validator mm_per_px_check();
+// Digits only: an unsigned flag such as --seed, where "-1" must not wrap to 2^64 - 1.
+CLI::Validator unsigned_check();
 
 Command add_bench(CLI::App& parent);        // commands_bench.cpp
 Command add_import_timm(CLI::App& parent);  // commands_model.cpp

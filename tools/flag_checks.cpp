@@ -1,6 +1,8 @@
 // Flag value checks shared by the subcommands (tools/commands.h).
 #include <fmt/format.h>
 
+#include <string>
+
 #include "base/error.h"
 #include "data/input_spec.h"
 #include "tools/commands.h"
@@ -36,6 +38,33 @@ CLI::Validator duration_to_seconds() {
   return checked("DURATION", "--time-budget", [](std::string& text, const std::string& flag) {
     text = fmt::format("{}", parse_duration(text, flag));
   });
+}
+
+CLI::Validator number_in(double min, double max, const std::string& note) {
+  return CLI::Validator(
+      [min, max, note](std::string& text) {
+        double v = 0;
+        size_t used = 0;
+        try {
+          v = std::stod(text, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == text.size() && used > 0 && v >= min && v <= max) return std::string();
+        return fmt::format("must be in [{}, {}]{}, got {}", min, max, note.empty() ? "" : " (" + note + ")", text);
+      },
+      fmt::format("NUMBER in [{}, {}]", min, max));
+}
+
+CLI::Validator mm_per_px_check() { return number_in(0, 100, "0: unknown"); }
+
+CLI::Validator unsigned_check() {
+  return CLI::Validator(
+      [](std::string& text) {
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? std::string() : fmt::format("must be an integer in [0, 18446744073709551615], got {}", text);
+      },
+      "UINT");
 }
 
 }  // namespace heatmark::cli

@@ -40,7 +40,8 @@ int run(int argc, char** argv) {
   // libraries: every other command starts without touching them.
   app.set_version_flag("--version", version_text);
   int threads = 0;
-  app.add_option("--threads", threads, "CPU threads (default: all cores, or OMP_NUM_THREADS)");
+  app.add_option("--threads", threads, "CPU threads (default: all cores, or OMP_NUM_THREADS)")
+      ->check(cli::number_in(0, 1024, "0: all cores"));
 
   const std::vector<cli::Command> commands{cli::add_synth(app),   cli::add_train(app),       cli::add_predict(app),
                                            cli::add_eval(app),    cli::add_inspect(app),     cli::add_import_timm(app),

@@ -1,5 +1,6 @@
 #include "train/train_config.h"
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cmath>
@@ -13,41 +14,79 @@
 
 namespace heatmark {
 
+const std::vector<SettingRange>& train_setting_ranges() {
+  constexpr double kYear = 366.0 * 24 * 3600;
+  static const std::vector<SettingRange> ranges{
+      {"val_fraction", "--val-fraction", 0, 1, false, true},
+      {"mm_per_px", "--mm-per-px", 0, 100, false, false, "0: unknown"},
+      {"sigma", "--sigma", defaults::kSigmaMin, defaults::kSigmaMax, false, false, "heatmap pixels"},
+      {"beta", "--beta", defaults::kSoftArgmaxBetaMin, defaults::kSoftArgmaxBetaMax},
+      {"batch", "--batch", 1, 4096},
+      {"epochs", "--epochs", 1, 1e6},
+      {"patience", "--patience", 0, 1e6, false, false, "0: off"},
+      {"lr", "--lr", 1e-8, 10},
+      {"weight_decay", "--weight-decay", 0, 10},
+      {"max_grad_norm", "--max-grad-norm", 0, 1e6, false, false, "0: off"},
+      {"warmup_epochs", "--warmup-epochs", 0, 1e4},
+      {"step_epochs", "--step-epochs", 1, 1e6},
+      {"step_gamma", "--step-gamma", 0, 1, true, false},
+      {"heatmap_weight", "--heatmap-weight", 0, 1000},
+      {"coordinate_weight", "--coord-weight", 0, 1000},
+      {"ema_decay", "--ema", 0, 1, false, true, "0: off"},
+      {"augment.rotation_degrees", "--rotation", 0, 180},
+      {"augment.scale_min", "", 0.1, 10},
+      {"augment.scale_max", "", 0.1, 10},
+      {"augment.translate", "", 0, 1},
+      {"augment.brightness", "", 0, 1},
+      {"augment.contrast", "", 0, 1},
+      {"augment.gamma", "", 0, 0.9},
+      {"augment.noise", "", 0, 1},
+      {"refine_scale", "--refine-scale", 0, 64, false, false, "0: the images' own resolution"},
+      {"refine_share", "--refine-share", 0, 1, true, true},
+      {"refine_epochs", "--refine-epochs", 1, 1e6},
+      {"threads", "--threads", 0, 1024, false, false, "0: all cores"},
+      {"max_steps", "--max-steps", 0, 1e12, false, false, "0: no limit"},
+      {"time_budget", "--time-budget", 0, kYear, false, false, "seconds; 0: no budget"},
+  };
+  return ranges;
+}
+
+std::string SettingRange::str() const {
+  return fmt::format("{}{}, {}{}", min_open ? "(" : "[", min, max, max_open ? ")" : "]");
+}
+
 void TrainConfig::validate() const {
   HM_CHECK(!data.empty(), "train: --data is required");
   for (int64_t side : {input_size.width, input_size.height})
     HM_CHECK(side >= 32 && side <= 4096 && side % 32 == 0,
-             "train: input_size must be a multiple of 32 in [32, 4096], got {}", input_size.str());
-  HM_CHECK(sigma > 0 && sigma < 100, "train: sigma must be in (0, 100), got {}", sigma);
-  HM_CHECK(beta > 0, "train: beta must be positive, got {}", beta);
-  HM_CHECK(batch >= 1 && batch <= 4096, "train: batch must be in [1, 4096], got {}", batch);
-  HM_CHECK(epochs >= 1, "train: epochs must be at least 1, got {}", epochs);
-  HM_CHECK(patience >= 0, "train: patience must be >= 0, got {}", patience);
-  HM_CHECK(lr > 0 && lr < 10, "train: lr must be in (0, 10), got {}", lr);
-  HM_CHECK(weight_decay >= 0 && max_grad_norm >= 0, "train: weight_decay and max_grad_norm must be >= 0");
+             "train: input_size (--input-size) must be a multiple of 32 in [32, 4096], got {}", input_size.str());
+  // Every number against its range, read through the config's JSON form so
+  // that a field is named as config.json names it. NaN fails every comparison.
+  const nlohmann::json fields = to_json(*this);
+  for (const SettingRange& r : train_setting_ranges()) {
+    const std::string key = r.field;
+    const size_t dot = key.find('.');
+    const nlohmann::json& j = dot == std::string::npos ? fields.at(key) : fields.at(key.substr(0, dot)).at(key.substr(dot + 1));
+    const double v = j.get<double>();
+    const bool above = r.min_open ? v > r.min : v >= r.min;
+    const bool below = r.max_open ? v < r.max : v <= r.max;
+    HM_CHECK(above && below, "train: {}{} must be in {}{}, got {}", key,
+             *r.flag ? fmt::format(" ({})", r.flag) : std::string(), r.str(),
+             *r.note ? fmt::format(" ({})", r.note) : std::string(), v);
+  }
   HM_CHECK(schedule == "cosine" || schedule == "step" || schedule == "constant",
-           "train: schedule must be cosine, step or constant, got '{}'", schedule);
-  HM_CHECK(warmup_epochs >= 0 && step_epochs >= 1 && step_gamma > 0, "train: bad warmup or step schedule settings");
-  HM_CHECK(heatmap_weight >= 0 && coordinate_weight >= 0 && heatmap_weight + coordinate_weight > 0,
-           "train: the loss weights must be >= 0 and not both 0");
-  HM_CHECK(val_fraction >= 0 && val_fraction < 1, "train: val_fraction must be in [0, 1), got {}", val_fraction);
+           "train: schedule (--schedule) must be cosine, step or constant, got '{}'", schedule);
+  HM_CHECK(heatmap_weight + coordinate_weight > 0, "train: the loss weights (--heatmap-weight, --coord-weight) are both 0");
   HM_CHECK(train_list.empty() == val_list.empty(), "train: give both --train-list and --val-list, or neither");
-  HM_CHECK(augment.scale_min > 0 && augment.scale_min <= augment.scale_max, "train: bad augmentation scale range");
+  HM_CHECK(augment.scale_min <= augment.scale_max, "train: augment.scale_min {} is above augment.scale_max {}",
+           augment.scale_min, augment.scale_max);
   HM_CHECK(!out.empty(), "train: --out (the run folder) is required");
-  HM_CHECK(ema_decay == 0 || (ema_decay > 0 && ema_decay < 1), "train: ema_decay must be 0 (off) or in (0, 1), got {}",
-           ema_decay);
   HM_CHECK(time_budget == 0 || schedule != "step",
            "train: the step schedule counts epochs; with a time budget use the cosine or constant schedule");
   HM_CHECK(!(refine && !refine_from.empty()), "train: give --refine (both stages) or --refine-from (stage 2 alone), "
            "not both");
   HM_CHECK(refine_size >= 32 && refine_size <= 1024 && refine_size % 32 == 0,
-           "train: refine_size must be a multiple of 32 in [32, 1024], got {}", refine_size);
-  HM_CHECK(refine_scale == 0 || (refine_scale > 0 && refine_scale <= 64),
-           "train: refine_scale must be 0 (the images' resolution) or in (0, 64], got {}", refine_scale);
-  HM_CHECK(refine_share > 0 && refine_share < 1, "train: refine_share must be in (0, 1), got {}", refine_share);
-  HM_CHECK(refine_epochs >= 1, "train: refine_epochs must be at least 1, got {}", refine_epochs);
-  HM_CHECK(time_budget >= 0 && time_budget <= 366.0 * 24 * 3600,
-           "train: time_budget must be in [0, 1 year] seconds, got {}", time_budget);
+           "train: refine_size (--refine-size) must be a multiple of 32 in [32, 1024], got {}", refine_size);
 }
 
 double parse_duration(const std::string& text, const std::string& what) {
@@ -213,9 +252,9 @@ TrainConfig read_train_config(const std::string& path) {
   return c;
 }
 
-TrainConfig resume_config(const std::string& folder) {
+TrainConfig resume_config(const std::string& folder, const std::string& flag) {
   const std::string path = folder + "/config.json";
-  HM_CHECK(std::filesystem::exists(path), "--resume {}: no config.json there (not a run folder?)", folder);
+  HM_CHECK(std::filesystem::exists(path), "{} {}: no config.json there (not a run folder?)", flag, folder);
   TrainConfig c = read_train_config(path);
   c.out = folder;
   return c;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "base/defaults.h"
 #include "data/augment.h"
@@ -76,9 +77,23 @@ struct TrainConfig {
   // run ends annealed; --epochs and --patience do not end it.
   double time_budget = 0;
 
-  // Throws heatmark::Error naming the first field out of range.
+  // Throws heatmark::Error naming the first field out of range (with its
+  // flag), its value and the range (train_setting_ranges()).
   void validate() const;
 };
+
+// The valid range of a numeric setting, the same on the command line and in a
+// config file; docs/SETTINGS.md lists them all (a test keeps it true).
+struct SettingRange {
+  const char* field;  // as in config.json: "lr", "augment.rotation_degrees"
+  const char* flag;   // "--lr", or "" when only a config file sets it
+  double min, max;
+  bool min_open = false;  // (min, ...] instead of [min, ...]
+  bool max_open = false;  // [..., max) instead of [..., max]
+  const char* note = "";  // what a special value means ("0: off")
+  std::string str() const;  // "[0, 1)"
+};
+const std::vector<SettingRange>& train_setting_ranges();
 
 // "90", "90s", "45m", "1.5h", "1h30m" -> seconds; throws heatmark::Error
 // naming `what` and the text.
@@ -89,8 +104,9 @@ nlohmann::json to_json(const TrainConfig& config);
 // naming an unknown field or a field of the wrong type.
 void update_from_json(TrainConfig& config, const nlohmann::json& json, const std::string& source);
 TrainConfig read_train_config(const std::string& path);
-// The config of the run in `folder` (its config.json), for --resume.
-TrainConfig resume_config(const std::string& folder);
+// The config of the run in `folder` (its config.json), for --resume or
+// eval --run: `flag` names which in messages.
+TrainConfig resume_config(const std::string& folder, const std::string& flag);
 // Makes the input paths (data, images, split lists, pretrained) absolute, so
 // that the run folder's config.json works from any working directory.
 void make_input_paths_absolute(TrainConfig& config);

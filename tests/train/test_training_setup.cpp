@@ -75,5 +75,5 @@ TEST_CASE("training setup: the train config: JSON round trip, unknown fields and
         "cfg.json: unknown field 'augment.spin'");
   TrainConfig bad = c;
   bad.input_size = 100;
-  CHECK(error_of([&] { bad.validate(); }).find("input_size must be a multiple of 32") != std::string::npos);
+  CHECK(error_of([&] { bad.validate(); }).find("input_size (--input-size) must be a multiple of 32") != std::string::npos);
 }
