@@ -110,6 +110,20 @@ def safetensors(header, data=b"", header_length=None):
     return struct.pack("<Q", length) + text + data
 
 
+def header_checked(header, edit_from, edit_to):
+    """The length and header of a safetensors file with heatmark's header
+    checksum (the CRC-32 of the header bytes with its own value written as
+    00000000, tensor/safetensors.h), then `edit_from` replaced by `edit_to`."""
+    header["__metadata__"]["heatmark.header_crc32"] = "00000000"
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    entry = b'"heatmark.header_crc32":"%s"'
+    text = text.replace(entry % b"00000000", entry % (b"%08x" % zlib.crc32(text)))
+    assert edit_from in text
+    text = text.replace(edit_from, edit_to)
+    return struct.pack("<Q", len(text)) + text
+
+
 FLOATS = struct.pack("<4f", 1.0, 2.0, 3.0, 4.0)
 CRC = "%08x" % zlib.crc32(FLOATS)
 
@@ -161,6 +175,20 @@ def make_safetensors():
     st("config_out_of_range", safetensors(one_tensor({"heatmark.data_crc32": CRC, "format": "heatmark.model",
                                                       "heatmark.config": hrnet_w18_small_config(stem_width=100000)}),
                                           FLOATS))
+    # A soft-argmax temperature past float range (1e39 reads as inf): refused, not run into NaN.
+    st("config_beta_huge", safetensors(one_tensor({"heatmark.data_crc32": CRC, "format": "heatmark.model",
+                                                   "heatmark.config": hrnet_w18_small_config(soft_argmax_beta=1e39)}),
+                                       FLOATS))
+    # The header checksum covers the metadata: a wrong one, and a valid file whose
+    # input size was edited afterwards (same length, so only the checksum can tell).
+    st("header_checksum_mismatch", safetensors(one_tensor({"heatmark.data_crc32": CRC, "format": "heatmark.model",
+                                                           "heatmark.header_crc32": "deadbeef"}), FLOATS))
+    st("header_edited", header_checked(one_tensor({"heatmark.data_crc32": CRC, "format": "heatmark.model",
+                                                   "heatmark.config": hrnet_w18_small_config()}),
+                                       b'\\"input_size\\":64', b'\\"input_size\\":96') + FLOATS)
+    # The same without the edit must load: the checksum as Python computes it here is the reader's.
+    write("valid/header_checked.safetensors",
+          header_checked(one_tensor({"heatmark.data_crc32": CRC, "format": "heatmark.model"}), b"", b"") + FLOATS)
     # A valid config whose model is far larger than the file: refused before the model is built.
     st("config_larger_than_file", safetensors(one_tensor({"heatmark.data_crc32": CRC, "format": "heatmark.model",
                                                   "heatmark.config": hrnet_w18_small_config()}), FLOATS))
@@ -285,6 +313,9 @@ def make_config():
     cfg("augment_wrong_type", '{"augment": {"flip": "yes"}}\n')
     cfg("deeply_nested", '{"augment": ' + "[" * 3000 + "]" * 3000 + "}\n")
     cfg("negative_seed", '{"seed": -1}\n')
+    cfg("warmup_huge", '{"warmup_epochs": 1e300}\n')
+    cfg("negative_max_steps", '{"max_steps": -1}\n')
+    cfg("negative_threads", '{"threads": -1}\n')
     # A key holding a line break: the error must still be one line (printed escaped).
     cfg("key_with_newline", '{"ba\\ntch": 2}\n')
     # A valid dataset for the config cases, so nothing but the config is wrong

@@ -3,7 +3,8 @@
 // (made by tests/bad_inputs/make_fixtures.py) and must end, within a time
 // limit, with status 1 and one line "heatmark: error: ..." that names the
 // file and what is wrong with it: never a crash, a hang or a runaway
-// allocation, and no temporary files left behind.
+// allocation, and nothing written: the fixtures keep their bytes and the
+// case's output folder stays empty.
 #include <doctest/doctest.h>
 
 #include <signal.h>
@@ -21,6 +22,7 @@
 #include "tests/support/child_process.h"
 #include "data/dataset.h"
 #include "data/image.h"
+#include "tensor/safetensors.h"
 #include "tests/support/temp_dir.h"
 
 using heatmark::testing::Child;
@@ -34,7 +36,8 @@ constexpr double kTimeLimitSeconds = 30;  // each case takes well under a second
 constexpr long kMemoryLimitKiB = 1 << 20;  // 1 GiB: each case needs a small fraction of it
 constexpr size_t kMinimumCases = 30;
 // The case name's prefix, up to the '/': one test case per input format.
-const std::set<std::string> kGroups = {"image", "safetensors", "csv", "isbi", "aariz", "labelme", "config", "flags"};
+const std::set<std::string> kGroups = {"image",   "safetensors", "csv",   "isbi",  "aariz",
+                                       "labelme", "config",      "flags", "output"};
 
 struct Case {
   std::string name;
@@ -86,11 +89,17 @@ std::vector<Case> manifest() {
 
 std::string group_of(const Case& c) { return c.name.substr(0, c.name.find('/')); }
 
-// Every file under `folder` with its size: the fixtures must not change.
-std::map<std::string, uintmax_t> files_of(const std::string& folder) {
-  std::map<std::string, uintmax_t> files;
-  for (const auto& e : fs::recursive_directory_iterator(folder))
-    if (e.is_regular_file()) files[e.path().string()] = e.file_size();
+// Every file and folder under `folder`, with a hash of each file's bytes: the fixtures must not change.
+std::map<std::string, uint64_t> files_of(const std::string& folder) {
+  std::map<std::string, uint64_t> files;
+  for (const auto& e : fs::recursive_directory_iterator(folder)) {
+    uint64_t hash = 1469598103934665603ull;  // FNV-1a
+    if (e.is_regular_file()) {
+      std::ifstream in(e.path(), std::ios::binary);
+      for (char c; in.get(c);) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    }
+    files[e.path().string()] = hash;
+  }
   return files;
 }
 
@@ -138,6 +147,7 @@ void run_case(const Case& c) {
   const long peak = children_peak_kib();
   if (peak > peak_before) CHECK_MESSAGE(peak < kMemoryLimitKiB, "peak memory ", peak / 1024, " MiB");
   CHECK(temporary_files(out.path.string()).empty());
+  CHECK_MESSAGE(fs::is_empty(out.path), "a refused command left files in its output folder");
   // The last line is the error, and the only one.
   CHECK(!output.empty());
   if (output.empty()) return;
@@ -152,7 +162,7 @@ void run_case(const Case& c) {
 }
 
 void run_group(const std::string& group) {
-  const std::map<std::string, uintmax_t> fixtures_before = files_of(kFixtures);
+  const std::map<std::string, uint64_t> fixtures_before = files_of(kFixtures);
   int n = 0;
   const auto start = std::chrono::steady_clock::now();
   for (const Case& c : manifest())
@@ -193,6 +203,7 @@ TEST_CASE("bad inputs: broken Aariz JSON annotations") { run_group("aariz"); }
 TEST_CASE("bad inputs: broken labelme JSON annotations") { run_group("labelme"); }
 TEST_CASE("bad inputs: broken training config files") { run_group("config"); }
 TEST_CASE("bad inputs: bad flag values on the command line") { run_group("flags"); }
+TEST_CASE("bad inputs: outputs that would replace inputs, existing files or a dataset") { run_group("output"); }
 
 // What is valid must still load: the dataset around the config cases, with
 // quoted CSV fields, and a BMP stored top-down (negative height, which
@@ -206,4 +217,7 @@ TEST_CASE("bad inputs: the valid fixtures next to them load") {
   CHECK(image.width == 8);
   CHECK(image.height == 8);
   CHECK(image.channels == 3);
+  // A header checksum as tools outside heatmark compute it (make_fixtures.py) verifies.
+  const heatmark::SafetensorsFile checked = heatmark::SafetensorsFile::read(kFixtures + "/valid/header_checked.safetensors");
+  CHECK(checked.metadata().count(heatmark::kHeaderChecksumKey) == 1);
 }
