@@ -1,10 +1,12 @@
 #include "data/dataset.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <sstream>
 
 #include "base/error.h"
+#include "data/text.h"
 
 namespace heatmark {
 
@@ -42,22 +44,46 @@ DatasetFormat detect(const fs::path& p) {
        p.string());
 }
 
+// Metrics in mm need every image's spacing (infer/metrics.cpp): when only
+// some have one, they are all left out, which must not go unsaid.
+std::string missing_spacing(const Dataset& d) {
+  std::vector<std::string> missing;
+  for (const Sample& s : d.samples)
+    if (!s.has_spacing()) {
+      const fs::path relative = fs::path(s.image).lexically_relative(d.root);
+      missing.push_back(relative.empty() ? s.image : relative.string());
+    }
+  if (missing.empty() || missing.size() == d.samples.size()) return "";
+  std::string names;
+  for (size_t i = 0; i < missing.size() && i < 5; ++i) names += (i ? ", " : "") + missing[i];
+  if (missing.size() > 5) names += fmt::format(" and {} more", missing.size() - 5);
+  return fmt::format("{}: {} of {} images have no pixel spacing ({}), so no metric in mm (MRE, SDR) can be given; "
+                     "add theirs or give --mm-per-px",
+                     d.root, missing.size(), d.samples.size(), names);
+}
+
 }  // namespace
 
 Dataset load_dataset(const std::string& path, const DatasetOptions& options) {
-  HM_CHECK(fs::is_directory(path), "dataset folder '{}' does not exist", path);
+  HM_CHECK(fs::is_directory(path), "dataset folder '{}' does not exist", printable(path));
+  // The folders become part of every image path, written later into JSON.
+  check_utf8_name(path);
+  if (!options.images.empty()) check_utf8_name(options.images);
   const DatasetFormat format = options.format == DatasetFormat::Auto ? detect(path) : options.format;
   Dataset d;
   switch (format) {
-    case DatasetFormat::Folder: d = read_folder_dataset(path); break;
+    case DatasetFormat::Folder: d = read_folder_dataset(path, options); break;
     case DatasetFormat::Isbi: d = read_isbi_dataset(path, options); break;
     case DatasetFormat::Aariz: d = read_aariz_dataset(path, options); break;
-    case DatasetFormat::Labelme: d = read_labelme_dataset(path); break;
+    case DatasetFormat::Labelme: d = read_labelme_dataset(path, options); break;
     case DatasetFormat::Auto: break;
   }
   if (options.default_mm_per_px > 0)
     for (Sample& s : d.samples)
       if (!s.has_spacing()) s.mm_per_px_x = s.mm_per_px_y = options.default_mm_per_px;
+  if (const std::string warning = missing_spacing(d); !warning.empty()) d.warnings.push_back(warning);
+  std::fflush(stdout);  // in the order they happen
+  for (const std::string& w : d.warnings) fmt::print(stderr, "heatmark: warning: {}\n", printable(w));
   return d;
 }
 

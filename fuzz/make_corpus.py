@@ -384,6 +384,17 @@ def make_folder_csv():
     write(t, "unterminated_quote.csv", 'image,x1,y1\n"a.png,1,2\n')
     write(t, "missing_image.csv", "image,x1,y1\nmissing.png,1,2\n")
     write(t, "names_mismatch.csv", header + rows + SEP + "image,mm_per_px_x,mm_per_px_y\na.png,0,1\n" + SEP + "S\n")
+    # Text at the door (data/text.cpp): byte-order marks, quoted line breaks, bytes that are not
+    # UTF-8, and image paths that leave the folder.
+    bom = "\ufeff"
+    write(t, "bom.csv", bom + header + rows + SEP + bom + "a.png,0.1,0.1\nb.png,0.3,0.25\n" + SEP +
+          bom + "S\u00e9lla\r\nN\r\nOr\n")
+    write(t, "spacing_no_header.csv", header + rows + SEP + "a.png,0.1,0.1\n./b.png,0.3,0.25\n")
+    write(t, "quoted_line_break.csv", 'image,x1,y1\n"a\n.png",1,2\n"b.png","1\r\n",2\n')
+    write(t, "latin1_name.csv", b"image,x1,y1\na.png,1,2\nM\xe9nton.png,1,2\n")
+    write(t, "latin1_names.csv", (header + rows + SEP + SEP).encode() + b"S\xe9lla\nN\nOr\n")
+    write(t, "utf16_bom.csv", (bom + "image,x1,y1\na.png,1,2\n").encode("utf-16-le"))
+    write(t, "outside.csv", "image,x1,y1\n../folder/a.png,1,2\n../../b.png,3,4\n/etc/passwd,5,6\n")
 
 
 def isbi_txt(offset=0, labels=False, sep=",", crlf=False):
@@ -408,6 +419,9 @@ def make_isbi():
     write(t, "semicolon.txt", isbi_txt(sep=";"))
     write(t, "bad_label.txt", isbi_txt(labels=True).replace("\n3\n", "\nx\n"))
     write(t, "two_annotators_mismatch.txt", isbi_txt() + SEP + isbi_txt()[:40])
+    write(t, "bom.txt", "\ufeff" + isbi_txt(crlf=True) + SEP + "\ufeff" + isbi_txt(3))
+    write(t, "latin1.txt", isbi_txt().replace("\n", " \xb5m\n", 1).encode("latin-1"))
+    write(t, "utf16_bom.txt", ("\ufeff" + isbi_txt()).encode("utf-16-be"))
 
 
 def aariz_json(points, indent=None):
@@ -432,6 +446,8 @@ def make_aariz():
     write(t, "string_coordinate.json", aariz_json(pts).replace("300.5", '"300.5"'))
     write(t, "bad_pixel_size.json", aariz_json(pts) + SEP + SEP + SEP + mappings.replace("0.127", "abc"))
     write(t, "no_landmarks.json", '{"landmarks": []}')
+    write(t, "bom.json", "\ufeff" + aariz_json(pts) + SEP + "\ufeff" + aariz_json(pts[::-1]))
+    write(t, "latin1_symbol.json", aariz_json([("S\xe9", 1, 2)], indent=1).replace("\\u00e9", "\xe9").encode("latin-1"))
 
 
 def labelme_json(image, shapes, width=100, height=80):
@@ -460,6 +476,10 @@ def make_labelme():
     write(t, "missing_image.json", labelme_json("zzz.png", shapes))
     write(t, "duplicate_label.json", labelme_json("a.png", [lm_point("S", 1, 2), lm_point("S", 3, 4)]))
     write(t, "string_point.json", labelme_json("a.png", [lm_point("S", "1", 2)]))
+    write(t, "bom.json", "\ufeff" + labelme_json("a.png", shapes))
+    write(t, "latin1_label.json", labelme_json("a.png", [lm_point("S\xe9", 1, 2)]).replace("\\u00e9", "\xe9")
+          .encode("latin-1"))
+    write(t, "outside.json", labelme_json("../../a.png", shapes) + SEP + labelme_json("/etc/passwd", shapes))
 
 
 def make_config():

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
 
 #include "base/error.h"
+#include "data/text.h"
 #include "tensor/philox.h"
 
 namespace heatmark {
@@ -59,17 +59,15 @@ Split split_from_lists(const Dataset& d, const std::string& train_list, const st
   Split split;
   int which = 0;
   for (const std::string& list : {train_list, validation_list}) {
-    std::ifstream in(list);
-    HM_CHECK(in, "cannot open split list {}", list);
-    std::string line;
-    int number = 0;
-    while (std::getline(in, line)) {
-      ++number;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::vector<std::string> lines = text_lines(read_text_file(list));  // a byte-order mark dropped
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const std::string& line = lines[i];
+      const int number = static_cast<int>(i + 1);
       if (line.find_first_not_of(" \t") == std::string::npos) continue;
       auto it = names.find(line);
-      HM_CHECK(it != names.end(), "{} line {}: '{}' is not an image of the dataset {}", list, number, line, d.root);
-      HM_CHECK(!seen.count(it->second), "{} line {}: '{}' is listed twice", list, number, line);
+      HM_CHECK(it != names.end(), "{} line {}: '{}' is not an image of the dataset {}", list, number, printable(line),
+               d.root);
+      HM_CHECK(!seen.count(it->second), "{} line {}: '{}' is listed twice", list, number, printable(line));
       seen[it->second] = which;
       (which == 0 ? split.train : split.validation).push_back(it->second);
     }

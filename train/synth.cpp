@@ -11,6 +11,7 @@
 #include "tensor/atomic_file.h"
 #include "tensor/parallel.h"
 #include "tensor/philox.h"
+#include "data/csv.h"
 #include "data/dataset.h"
 #include "data/geometry.h"
 #include "data/image.h"
@@ -228,15 +229,22 @@ void synthesize_dataset(const SynthOptions& o) {
   });
   for (const std::string& e : errors) HM_CHECK(e.empty(), "synth: {}", e);
 
-  std::string csv = "image", spacing = "image,mm_per_px_x,mm_per_px_y\n", names;
-  for (int64_t k = 0; k < o.landmarks; ++k) csv += fmt::format(",x{},y{}", k + 1, k + 1);
-  csv += "\n";
+  // Written through csv_row like every CSV heatmark writes, so that it reads back as written.
+  std::vector<std::string> header = {"image"};
+  for (int64_t k = 0; k < o.landmarks; ++k) {
+    header.push_back(fmt::format("x{}", k + 1));
+    header.push_back(fmt::format("y{}", k + 1));
+  }
+  std::string csv = csv_row(header), spacing = csv_row({"image", "mm_per_px_x", "mm_per_px_y"}), names;
   for (int64_t i = 0; i < o.count; ++i) {
     const std::string image = fmt::format("images/{:04}.png", i);
-    csv += image;
-    for (const Point& p : points[i]) csv += fmt::format(",{:.4f},{:.4f}", p.x, p.y);
-    csv += "\n";
-    spacing += fmt::format("{},{:.6f},{:.6f}\n", image, mm_per_px, mm_per_px);
+    std::vector<std::string> row = {image};
+    for (const Point& p : points[i]) {
+      row.push_back(fmt::format("{:.4f}", p.x));
+      row.push_back(fmt::format("{:.4f}", p.y));
+    }
+    csv += csv_row(row);
+    spacing += csv_row({image, fmt::format("{:.6f}", mm_per_px), fmt::format("{:.6f}", mm_per_px)});
   }
   for (const std::string& n : synth_landmark_names(o.landmarks)) names += n + "\n";
   write_file_atomically((root / "landmarks.csv").string(), csv);

@@ -7,6 +7,7 @@
 
 #include "autograd/grad_mode.h"
 #include "base/error.h"
+#include "data/csv.h"
 #include "infer/refine.h"
 #include "tensor/atomic_file.h"
 
@@ -84,13 +85,20 @@ Validation validate_refined(HRNet& refiner, double scale, const RefineImages& im
 
 void write_predictions_csv(const std::string& path, const Dataset& d, const std::vector<size_t>& indices,
                            const std::vector<std::vector<Point>>& predictions) {
-  std::string csv = "image";
-  for (size_t k = 0; k < d.landmark_names.size(); ++k) csv += fmt::format(",x{},y{}", k + 1, k + 1);
-  csv += "\n";
+  std::vector<std::string> header = {"image"};
+  for (size_t k = 0; k < d.landmark_names.size(); ++k) {
+    header.push_back(fmt::format("x{}", k + 1));
+    header.push_back(fmt::format("y{}", k + 1));
+  }
+  std::string csv = csv_row(header);
   for (size_t i = 0; i < indices.size(); ++i) {
-    csv += fs::relative(d.samples[indices[i]].image, d.root).string();
-    for (const Point& p : predictions[i]) csv += fmt::format(",{:.3f},{:.3f}", p.x, p.y);
-    csv += "\n";
+    // Image names are the user's: csv_row quotes a comma, quote or line break in them.
+    std::vector<std::string> row = {fs::relative(d.samples[indices[i]].image, d.root).string()};
+    for (const Point& p : predictions[i]) {
+      row.push_back(fmt::format("{:.3f}", p.x));
+      row.push_back(fmt::format("{:.3f}", p.y));
+    }
+    csv += csv_row(row);
   }
   write_file_atomically(path, csv);
 }

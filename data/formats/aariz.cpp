@@ -17,10 +17,10 @@
 #include <set>
 
 #include "base/error.h"
-#include "tensor/atomic_file.h"
 #include "data/csv.h"
 #include "data/dataset.h"
 #include "data/formats/json_number.h"
+#include "data/text.h"
 
 namespace heatmark {
 
@@ -43,7 +43,7 @@ Annotation read_annotation(const fs::path& path) {
   a.file = path.string();
   json j;
   try {
-    j = json::parse(read_file(a.file));
+    j = json::parse(read_text_file(a.file));
   } catch (const json::exception& e) {
     fail("{}: not valid JSON: {}", a.file, e.what());
   }
@@ -58,6 +58,9 @@ Annotation read_annotation(const fs::path& path) {
     HM_CHECK(l.contains("value") && l["value"].is_object() && l["value"].contains("x") && l["value"].contains("y"),
              "{}: {}.value must be {{\"x\": ..., \"y\": ...}}", a.file, field);
     const std::string symbol = l["symbol"];
+    // The symbol is the landmark's name, printed in results and tables: a line break would tear them.
+    HM_CHECK(symbol.find_first_of("\r\n") == std::string::npos, "{}: {}.symbol '{}' holds a line break", a.file,
+             field, printable(symbol));
     HM_CHECK(!a.points.count(symbol), "{}: symbol '{}' appears twice ({})", a.file, symbol, field);
     a.symbols.push_back(symbol);
     a.points[symbol] = {json_number(l["value"]["x"], a.file, field + ".value.x"),
@@ -145,7 +148,10 @@ Dataset read_aariz_dataset(const std::string& folder, const DatasetOptions& o) {
     for (const fs::path& dir : annotators)
       if (fs::is_directory(dir))
         for (const auto& entry : fs::directory_iterator(dir))
-          if (entry.is_regular_file() && entry.path().extension() == ".json") ids.insert(entry.path().stem().string());
+          if (entry.is_regular_file() && entry.path().extension() == ".json") {
+            check_utf8_name(entry.path());  // its stem becomes the sample's id and image name
+            ids.insert(entry.path().stem().string());
+          }
     HM_CHECK(!ids.empty(), "{}: no annotations (no .json files in '{}' or '{}')", split.string(),
              annotators[0].string(), annotators[1].string());
 

@@ -6,12 +6,12 @@
 // Images NNN.{png,bmp,jpg,jpeg} are in options.images, else the first of the
 // folders listed in image_folders() that has them.
 #include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "base/error.h"
 #include "data/csv.h"
 #include "data/dataset.h"
+#include "data/text.h"
 
 namespace heatmark {
 
@@ -48,10 +48,8 @@ std::string trim(const std::string& s) {
 // The 19 points of one annotation file.
 std::vector<Point> read_isbi_txt(const fs::path& path) {
   const std::string file = path.string();
-  std::ifstream in(path);
-  HM_CHECK(in, "cannot open {}", file);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(trim(line));
+  std::vector<std::string> lines = text_lines(read_text_file(file));
+  for (std::string& line : lines) line = trim(line);
   while (!lines.empty() && lines.back().empty()) lines.pop_back();
   const size_t K = kIsbiNames.size();
   HM_CHECK(lines.size() == K || lines.size() == K + kLabelLines,
@@ -62,13 +60,13 @@ std::vector<Point> read_isbi_txt(const fs::path& path) {
     const int line = static_cast<int>(i + 1);
     const size_t comma = lines[i].find(',');
     HM_CHECK(comma != std::string::npos && lines[i].find(',', comma + 1) == std::string::npos,
-             "{} line {}: expected 'x,y', got '{}'", file, line, lines[i]);
+             "{} line {}: expected 'x,y', got '{}'", file, line, printable(lines[i]));
     points.push_back({parse_number(trim(lines[i].substr(0, comma)), file, line, "x"),
                       parse_number(trim(lines[i].substr(comma + 1)), file, line, "y")});
   }
   for (size_t i = K; i < lines.size(); ++i)
     HM_CHECK(lines[i].find_first_not_of("-0123456789") == std::string::npos && !lines[i].empty(),
-             "{} line {}: expected a class label (one integer), got '{}'", file, i + 1, lines[i]);
+             "{} line {}: expected a class label (one integer), got '{}'", file, i + 1, printable(lines[i]));
   return points;
 }
 
@@ -76,8 +74,10 @@ std::vector<Point> read_isbi_txt(const fs::path& path) {
 std::map<std::string, fs::path> txt_files(const fs::path& folder) {
   std::map<std::string, fs::path> files;
   for (const auto& entry : fs::directory_iterator(folder))
-    if (entry.is_regular_file() && entry.path().extension() == ".txt")
+    if (entry.is_regular_file() && entry.path().extension() == ".txt") {
+      check_utf8_name(entry.path());  // its stem becomes the sample's id and image name
       files[entry.path().stem().string()] = entry.path();
+    }
   return files;
 }
 

@@ -3,7 +3,8 @@
 //   {"shapes": [{"label": "S", "points": [[x, y]], "shape_type": "point"}, ...],
 //    "imagePath": "img.png", "imageWidth": W, "imageHeight": H}
 // with imagePath relative to the JSON file's folder (embedded imageData is
-// ignored; the image file must exist). Only point shapes count (a shape without
+// ignored; the image file must exist, inside the folder unless
+// options.allow_outside_paths). Only point shapes count (a shape without
 // shape_type counts when it has one point). The landmark names are the sorted
 // labels of all files, and every file must have each label exactly once.
 #include <algorithm>
@@ -14,9 +15,10 @@
 #include <set>
 
 #include "base/error.h"
-#include "tensor/atomic_file.h"
+#include "data/annotation_path.h"
 #include "data/dataset.h"
 #include "data/formats/json_number.h"
+#include "data/text.h"
 
 namespace heatmark {
 
@@ -32,12 +34,12 @@ struct LabelmeFile {
 };
 
 
-LabelmeFile read_labelme_file(const fs::path& path) {
+LabelmeFile read_labelme_file(const fs::path& path, const DatasetOptions& o) {
   LabelmeFile f;
   f.file = path.string();
   json j;
   try {
-    j = json::parse(read_file(f.file));
+    j = json::parse(read_text_file(f.file));
   } catch (const json::exception& e) {
     fail("{}: not valid JSON: {}", f.file, e.what());
   }
@@ -48,10 +50,10 @@ LabelmeFile read_labelme_file(const fs::path& path) {
            "{}: imagePath must be the image file name (a string)", f.file);
   std::string image_path = j["imagePath"];
   std::replace(image_path.begin(), image_path.end(), '\\', '/');  // labelme on Windows writes "..\\img.png"
-  f.sample.image = (path.parent_path() / image_path).string();
+  f.sample.image = annotated_path(path.parent_path().string(), image_path, f.file, o.allow_outside_paths);
   std::error_code error;  // a name the OS refuses (too long) is an image that does not exist, not a throw
   HM_CHECK(fs::is_regular_file(f.sample.image, error), "{}: image '{}' does not exist (looked for {})", f.file,
-           image_path, f.sample.image);
+           printable(image_path), printable(f.sample.image));
   f.sample.id = fs::path(image_path).stem().string();
 
   // The image size, when given, bounds the points (with a margin of one image size).
@@ -74,6 +76,9 @@ LabelmeFile read_labelme_file(const fs::path& path) {
              f.file, field);
     HM_CHECK(shape.contains("label") && shape["label"].is_string(), "{}: {}.label must be a string", f.file, field);
     const std::string label = shape["label"];
+    // A landmark name is printed in results and tables: a line break would tear them.
+    HM_CHECK(label.find_first_of("\r\n") == std::string::npos, "{}: {}.label '{}' holds a line break", f.file, field,
+             printable(label));
     const Point p = {json_number(points[0][0], f.file, field + ".points[0][0]"),
                      json_number(points[0][1], f.file, field + ".points[0][1]")};
     HM_CHECK(width <= 0 || (p.x >= -width && p.x <= 2 * width),
@@ -89,21 +94,24 @@ LabelmeFile read_labelme_file(const fs::path& path) {
 
 }  // namespace
 
-Dataset read_labelme_dataset(const std::string& folder) {
+Dataset read_labelme_dataset(const std::string& folder, const DatasetOptions& o) {
   Dataset d;
   d.root = folder;
   d.format = "labelme";
 
   std::vector<fs::path> paths;
   for (const auto& entry : fs::directory_iterator(folder))
-    if (entry.is_regular_file() && entry.path().extension() == ".json") paths.push_back(entry.path());
+    if (entry.is_regular_file() && entry.path().extension() == ".json") {
+      check_utf8_name(entry.path());
+      paths.push_back(entry.path());
+    }
   HM_CHECK(!paths.empty(), "{}: no labelme .json files", folder);
   std::sort(paths.begin(), paths.end());
 
   std::vector<LabelmeFile> files;
   std::map<std::string, std::string> labels;  // label -> a file that has it (sorted by label)
   for (const fs::path& path : paths) {
-    files.push_back(read_labelme_file(path));
+    files.push_back(read_labelme_file(path, o));
     for (const auto& [label, p] : files.back().points) labels.emplace(label, files.back().file);
   }
   HM_CHECK(!labels.empty(), "{}: no point shapes in the .json files", folder);

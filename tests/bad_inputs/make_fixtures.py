@@ -219,6 +219,18 @@ def make_folder():
     folder_case("bad_spacing", "image,x1,y1\ngood.png,1,2\n",
                 extra={"spacing.csv": "image,mm_per_px_x,mm_per_px_y\ngood.png,0.1,-0.1\n"})
     folder_case("names_count", "image,x1,y1\ngood.png,1,2\n", extra={"landmarks.txt": "Sella\nNasion\n"})
+    # CSV may quote a line break into a field (RFC 4180), but no image name holds one.
+    folder_case("image_name_line_break", 'image,x1,y1\n"good\n.png",1,2\n')
+    folder_case("spacing_bad_header", "image,x1,y1\ngood.png,1,2\n",
+                extra={"spacing.csv": "image,mm_per_px\ngood.png,0.1,0.1\n"})
+    # Text that is not UTF-8: Latin-1 bytes, UTF-16 with its byte-order mark.
+    folder_case("latin1_image_name", b"image,x1,y1\ngood.png,1,2\nM\xe9nton.png,1,2\n")
+    folder_case("latin1_names", "image,x1,y1,x2,y2\ngood.png,1,2,3,4\n",
+                extra={"landmarks.txt": b"Sella\nN\xe1sion\n"})
+    folder_case("utf16_bom", "\ufeffimage,x1,y1\ngood.png,1,2\n".encode("utf-16-le"))
+    # Image paths that leave the dataset folder.
+    folder_case("escape_dotdot", "image,x1,y1\ngood.png,1,2\n../../etc/passwd,1,2\n")
+    folder_case("escape_absolute", "image,x1,y1\n/etc/passwd,1,2\n")
 
 
 ISBI_GOOD = "".join(f"{10 + k},{20 + k}\n" for k in range(19))
@@ -237,6 +249,8 @@ def make_isbi():
     isbi_case("missing_comma", "\n".join(lines[:1] + ["12 34"] + lines[2:]) + "\n")
     isbi_case("bad_label", ISBI_GOOD + "1\n2\n3\nx\n5\n6\n7\n8\n")
     isbi_case("no_image", ISBI_GOOD, image=False)
+    isbi_case("latin1", ("\n".join(lines[:1] + ["12,34 \xb5m"] + lines[2:]) + "\n").encode("latin-1"))
+    isbi_case("utf16_bom", ("\ufeff" + ISBI_GOOD).encode("utf-16-be"))
     write("isbi/unmatched_annotator/senior/001.txt", ISBI_GOOD)
     write("isbi/unmatched_annotator/senior/002.txt", ISBI_GOOD)
     write("isbi/unmatched_annotator/junior/001.txt", ISBI_GOOD)
@@ -267,10 +281,11 @@ def make_aariz():
     aariz_case("duplicate_symbol", aariz_json(aariz_point("S", 1, 2), aariz_point("S", 3, 4)))
     aariz_case("bad_pixel_size", aariz_json(aariz_point("S", 1, 2)),
                extra={"cephalogram_machine_mappings.csv": "cephalogram_id,machine,pixel_size\n001,A,abc\n"})
+    aariz_case("latin1_symbol", '{"ceph_id": "001", "landmarks": [{"symbol": "S\xe9"}]}'.encode("latin-1"))
 
 
 def labelme_case(name, document, image=True):
-    write(f"labelme/{name}/a.json", document if isinstance(document, str) else json.dumps(document, indent=1))
+    write(f"labelme/{name}/a.json", document if isinstance(document, (str, bytes)) else json.dumps(document, indent=1))
     if image:
         write(f"labelme/{name}/a.png", GOOD_PNG)
 
@@ -295,6 +310,10 @@ def make_labelme():
     labelme_case("far_outside", labelme(point("S", 1, 2), point("N", 1000000, 2)))
     labelme_case("duplicate_label", labelme(point("S", 1, 2), point("S", 3, 4)))
     labelme_case("shapes_not_array", labelme(shapes={"S": [1, 2]}))
+    labelme_case("image_outside", labelme(point("S", 1, 2), imagePath="../a.png"))
+    labelme_case("image_absolute", labelme(point("S", 1, 2), imagePath="/etc/passwd"))
+    labelme_case("latin1_label", '{"shapes": [{"label": "S\xe9", "points": [[1, 2]]}], "imagePath": "a.png"}'
+                 .encode("latin-1"))
 
 
 # ---- training config ----------------------------------------------------------------------
@@ -324,6 +343,13 @@ def make_config():
     write("valid/good.png", GOOD_PNG)
     # Not broken: a top-down BMP (negative height), which must still load.
     write("valid/top_down.bmp", bmp(8, -8))
+    # Not broken either: files saved by a Windows editor, with a UTF-8 byte-order
+    # mark and CRLF, and a spacing.csv without its header (the first row is data).
+    bom = "\ufeff"
+    write("valid/bom/landmarks.csv", (bom + "image,x1,y1,x2,y2\r\ngood.png,1.5,2,3,4\r\n").encode())
+    write("valid/bom/landmarks.txt", (bom + "S\u00e9lla\r\nNasion\r\n").encode())
+    write("valid/bom/spacing.csv", (bom + "good.png,0.1,0.2\r\n").encode())
+    write("valid/bom/good.png", GOOD_PNG)
 
 
 def main():

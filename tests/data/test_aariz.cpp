@@ -134,6 +134,16 @@ TEST_CASE("aariz: malformed files give one-line errors naming the file and field
   CHECK_ERROR(read_aariz_dataset(aariz(R"({"landmarks": [{"symbol": "S", "value": {"x": 1e999, "y": 2}}]})"), {}),
               "Junior Orthodontists/c1.json: not valid JSON", "number overflow");
 
+  // A byte-order mark is dropped; Latin-1 text and file names are refused; a symbol is a name, on one line.
+  CHECK(read_aariz_dataset(aariz("\xEF\xBB\xBF" + aariz_json({{"S", 1, 2}, {"N", 3, 4}})), {}).samples.size() == 1);
+  CHECK_ERROR(read_aariz_dataset(aariz("{\"landmarks\": [{\"symbol\": \"\xC9\"}]}"), {}),
+              "Junior Orthodontists/c1.json line 1: not valid UTF-8 (byte 0xc9 at column 28)");
+  CHECK_ERROR(read_aariz_dataset(aariz(aariz_json({{"S", 1, 2}, {"N\r", 3, 4}})), {}),
+              "Junior Orthodontists/c1.json: landmarks[1].symbol 'N\\r' holds a line break");
+  const std::string latin1 = aariz(aariz_json({{"S", 1, 2}, {"N", 3, 4}}));
+  write_file(latin1 + "/train/" + kSenior + "c\xE9.json", aariz_json({{"S", 1, 2}, {"N", 3, 4}}));
+  CHECK_ERROR(read_aariz_dataset(latin1, {}), "Senior Orthodontists/c\\xe9.json: the name is not valid UTF-8");
+
   // A missing image names the annotation file and the folder it looked in.
   const std::string root = aariz(aariz_json({{"N", 3, 4}, {"S", 1, 2}}));
   fs::remove(root + "/train/Cephalograms/c1.png");

@@ -100,6 +100,91 @@ TEST_CASE("data: bad annotation files give one-line errors naming the file and l
   CHECK(error_of([&] { load_dataset((dir.path / "nope").string()); }).find("does not exist") != std::string::npos);
 }
 
+TEST_CASE("data: the folder layout takes a byte-order mark, a spacing.csv without its header, and warns of gaps") {
+  TempDir dir;
+  save_png(gray(8, 8), dir / "a.png");
+  save_png(gray(8, 8), dir / "b.png");
+  save_png(gray(8, 8), dir / "c, \"quoted\".png");
+  const std::string bom = "\xEF\xBB\xBF";
+  write_file(dir / "landmarks.csv", bom + "image,x1,y1\na.png,1,2\nb.png,3,4\n\"c, \"\"quoted\"\".png\",5,6\n");
+  write_file(dir / "landmarks.txt", bom + "S\xC3\xA9lla\r\n");
+  // No header: the first row is data, and keeps its spacing.
+  write_file(dir / "spacing.csv", bom + "a.png,0.1,0.2\n./b.png,0.3,0.3\n\"c, \"\"quoted\"\".png\",0.5,0.5\n");
+  Dataset d = load_dataset(dir.path.string());
+  REQUIRE(d.samples.size() == 3);
+  CHECK(d.landmark_names == std::vector<std::string>{"S\xC3\xA9lla"});
+  CHECK(d.samples[0].mm_per_px_x == 0.1);
+  CHECK(d.samples[0].mm_per_px_y == 0.2);
+  CHECK(d.samples[1].mm_per_px_x == 0.3);  // "./b.png" is b.png
+  CHECK(d.samples[2].mm_per_px_x == 0.5);
+  CHECK(d.samples[2].landmarks[0].x == 5);
+  CHECK(d.warnings.empty());
+
+  // With its header, the same; a header of the wrong width is refused.
+  write_file(dir / "spacing.csv", "image,mm_per_px_x,mm_per_px_y\na.png,0.1,0.2\n");
+  d = load_dataset(dir.path.string());
+  CHECK(d.samples[0].mm_per_px_x == 0.1);
+  // Some images without spacing leave every mm metric out: a warning names them.
+  REQUIRE(d.warnings.size() == 1);
+  CHECK(d.warnings[0].find("2 of 3 images have no pixel spacing (b.png, c, \"quoted\".png)") != std::string::npos);
+  CHECK(d.warnings[0].find("--mm-per-px") != std::string::npos);
+  // ... unless a default spacing fills them in.
+  DatasetOptions with_default;
+  with_default.default_mm_per_px = 0.1;
+  CHECK(load_dataset(dir.path.string(), with_default).warnings.empty());
+  // A spacing.csv that names none of the images says so.
+  write_file(dir / "spacing.csv", "image,mm_per_px_x,mm_per_px_y\nimages/a.png,0.1,0.2\n");
+  d = load_dataset(dir.path.string());
+  REQUIRE(d.warnings.size() == 1);
+  CHECK(d.warnings[0].find("spacing.csv: names none of the 3 images of landmarks.csv (one it names is 'images/a.png')") !=
+        std::string::npos);
+  write_file(dir / "spacing.csv", "image,mm_per_px\na.png,0.1,0.2\n");
+  CHECK_ERROR(load_dataset(dir.path.string()),
+              "spacing.csv line 1: expected the header image,mm_per_px_x,mm_per_px_y, got 2 columns");
+  write_file(dir / "spacing.csv", "a.png,0.1,0.2\n./a.png,0.1,0.2\n");
+  CHECK_ERROR(load_dataset(dir.path.string()), "spacing.csv line 2: image './a.png' is listed twice (also on line 1)");
+  fs::remove(dir / "spacing.csv");
+  // A landmarks.csv without its header is refused saying so.
+  write_file(dir / "landmarks.csv", "a.png,1,2\n");
+  CHECK_ERROR(load_dataset(dir.path.string()),
+              "landmarks.csv line 1: the header image,x1,y1,...,xK,yK is missing (this line is data)");
+}
+
+TEST_CASE("data: the folder layout refuses text that is not UTF-8, names with line breaks and paths outside it") {
+  TempDir dir;
+  fs::create_directories(dir / "data");
+  save_png(gray(8, 8), dir / "data/a.png");
+  save_png(gray(8, 8), dir / "outside.png");
+  const std::string data = dir / "data";
+  write_file(dir / "data/landmarks.csv", "image,x1,y1\na.png,1,2\n");
+  write_file(dir / "data/landmarks.txt", "S\xE9lla\n");
+  CHECK_ERROR(load_dataset(data), "data/landmarks.txt line 1: not valid UTF-8 (byte 0xe9 at column 2); save the file as UTF-8");
+  fs::remove(dir / "data/landmarks.txt");
+  write_file(dir / "data/landmarks.csv", "image,x1,y1\na.png,1,2\nM\xE9nton.png,1,2\n");
+  CHECK_ERROR(load_dataset(data), "data/landmarks.csv line 3: not valid UTF-8 (byte 0xe9 at column 2)");
+  write_file(dir / "data/landmarks.csv", std::string("\xFF\xFEi\0m\0", 6));
+  CHECK_ERROR(load_dataset(data), "data/landmarks.csv is UTF-16 text; save it as UTF-8");
+  write_file(dir / "data/landmarks.csv", "image,x1,y1\n\"a\n.png\",1,2\n");
+  CHECK_ERROR(load_dataset(data), "data/landmarks.csv line 2: image name 'a\\n.png' holds a line break");
+  write_file(dir / "data/landmarks.csv", "image,x1,y1\na.png,\"1\n\",2\n");
+  CHECK_ERROR(load_dataset(data), "data/landmarks.csv line 2: column 'x1' is '1\\n', not a number");
+
+  write_file(dir / "data/landmarks.csv", "image,x1,y1\na.png,1,2\n../outside.png,3,4\n");
+  CHECK_ERROR(load_dataset(data), "data/landmarks.csv line 3: image '../outside.png' is outside the dataset folder",
+              "(give --allow-outside-paths to allow it)");
+  write_file(dir / "data/landmarks.csv", "image,x1,y1\n" + dir / "outside.png" + ",3,4\n");
+  CHECK_ERROR(load_dataset(data), "data/landmarks.csv line 2: image '" + dir / "outside.png" + "' is outside");
+  DatasetOptions allow;
+  allow.allow_outside_paths = true;
+  const Dataset d = load_dataset(data, allow);
+  REQUIRE(d.samples.size() == 1);
+  CHECK(d.samples[0].image == dir / "outside.png");
+  fs::create_directory_symlink(dir.path, dir / "data/up");
+  write_file(dir / "data/landmarks.csv", "image,x1,y1\nup/outside.png,3,4\n");
+  CHECK_ERROR(load_dataset(data), "line 2: image 'up/outside.png' leads outside the dataset folder through a symbolic link");
+  CHECK(load_dataset(data, allow).samples.size() == 1);
+}
+
 // ---- images ---------------------------------------------------------------------------
 
 namespace {

@@ -169,6 +169,15 @@ TEST_CASE("isbi: malformed files give one-line errors naming the file, line and 
   write_file(dir / "pair/junior/001.txt", with_line(isbi_txt(0), 9, "3;4"));
   CHECK_ERROR(read_isbi_dataset(dir / "pair", {}), "junior/001.txt line 9: expected 'x,y', got '3;4'");
 
+  // A byte-order mark is dropped; Latin-1 text and Latin-1 file names are refused.
+  CHECK(read_isbi_dataset(isbi("\xEF\xBB\xBF" + isbi_txt(0)), {}).samples.size() == 1);
+  CHECK_ERROR(read_isbi_dataset(isbi(with_line(isbi_txt(0), 2, "1,2 \xB5m")), {}),
+              "001.txt line 2: not valid UTF-8 (byte 0xb5 at column 5); save the file as UTF-8");
+  write_file(dir / "latin1/M\xE9nton.txt", isbi_txt(0));
+  write_file(dir / "latin1/M\xE9nton.png", "image");
+  CHECK_ERROR(read_isbi_dataset(dir / "latin1", {}), "latin1/M\\xe9nton.txt: the name is not valid UTF-8",
+              "rename it");
+
   fs::create_directories(dir / "empty");
   CHECK_ERROR(read_isbi_dataset(dir / "empty", {}), "empty: no ISBI .txt annotation files");
 }

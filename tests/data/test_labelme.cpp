@@ -130,6 +130,24 @@ TEST_CASE("labelme: malformed files give one-line errors naming the file, shape 
               "b.json: expected an object with a 'shapes' array");
   CHECK_ERROR(read_labelme_dataset(labelme(R"({"shapes": [[1, 2]], "imagePath": "b.png"})")),
               "b.json: shapes[0] must be an object, got array");
+  // imagePath stays inside the dataset folder unless allowed; text must be UTF-8 (a BOM is fine).
+  write_file(dir / "outside.png", "image");
+  const std::string escape = labelme(labelme_json("../outside.png", {point("S", 1, 2), point("N", 3, 4)}));
+  CHECK_ERROR(read_labelme_dataset(escape), "b.json: image '../outside.png' is outside the dataset folder",
+              "(give --allow-outside-paths to allow it)");
+  CHECK_ERROR(read_labelme_dataset(labelme(labelme_json("/etc/passwd", {point("S", 1, 2), point("N", 3, 4)}))),
+              "b.json: image '/etc/passwd' is outside the dataset folder");
+  CHECK_ERROR(read_labelme_dataset(labelme(labelme_json("..\\..\\x.png", {point("S", 1, 2), point("N", 3, 4)}))),
+              "b.json: image '../../x.png' is outside the dataset folder");
+  DatasetOptions allow;
+  allow.allow_outside_paths = true;
+  CHECK(read_labelme_dataset(escape, allow).samples.size() == 2);
+  CHECK(read_labelme_dataset(labelme("\xEF\xBB\xBF" + labelme_json("b.png", {point("S", 1, 2), point("N", 3, 4)})))
+            .samples.size() == 2);
+  CHECK_ERROR(read_labelme_dataset(labelme("{\"shapes\": [], \"imagePath\": \"b\xE9.png\"}")),
+              "b.json line 1: not valid UTF-8 (byte 0xe9 at column 31); save the file as UTF-8");
+  CHECK_ERROR(read_labelme_dataset(labelme(labelme_json("b.png", {point("S", 1, 2), point("N\nx", 3, 4)}))),
+              "b.json: shapes[1].label 'N\\nx' holds a line break");
   // Points within one image size outside the image are accepted (labelme lets one click past the border).
   CHECK(read_labelme_dataset(labelme(labelme_json("b.png", {point("S", -50, 150), point("N", 3, 4)}, 100, 80)))
             .samples.size() == 2);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "data/csv.h"
 #include "data/dataset.h"
 #include "tensor/safetensors.h"
 #include "train/checkpoint.h"
@@ -46,14 +47,10 @@ inline TrainerState state_of(const std::string& path) {
 
 // A run's val_predictions.csv: image (relative to the dataset) -> its points, original pixels.
 inline std::map<std::string, std::vector<Point>> predictions_of(const std::string& path) {
-  std::ifstream csv(path);
-  std::string line;
-  std::getline(csv, line);
+  const std::vector<CsvRow> rows = read_csv(path);
   std::map<std::string, std::vector<Point>> out;
-  while (std::getline(csv, line)) {
-    std::vector<std::string> cells;
-    std::stringstream fields(line);
-    for (std::string cell; std::getline(fields, cell, ',');) cells.push_back(cell);
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const std::vector<std::string>& cells = rows[r].fields;
     for (size_t i = 1; i + 1 < cells.size(); i += 2) out[cells[0]].push_back({std::stod(cells[i]), std::stod(cells[i + 1])});
   }
   return out;

@@ -206,13 +206,22 @@ TEST_CASE("bad inputs: bad flag values on the command line") { run_group("flags"
 TEST_CASE("bad inputs: outputs that would replace inputs, existing files or a dataset") { run_group("output"); }
 
 // What is valid must still load: the dataset around the config cases, with
-// quoted CSV fields, and a BMP stored top-down (negative height, which
-// stb_image reports as stored).
+// quoted CSV fields; one saved by a Windows editor (byte-order marks, CRLF, a
+// spacing.csv without its header); and a BMP stored top-down (negative
+// height, which stb_image reports as stored).
 TEST_CASE("bad inputs: the valid fixtures next to them load") {
   const heatmark::Dataset d = heatmark::load_dataset(kFixtures + "/valid");
   REQUIRE(d.samples.size() == 1);
   CHECK(d.samples[0].landmarks[0].x == 1.5);
   CHECK(d.samples[0].landmarks[0].y == 2);
+  const heatmark::Dataset bom = heatmark::load_dataset(kFixtures + "/valid/bom");
+  REQUIRE(bom.samples.size() == 1);
+  CHECK(bom.landmark_names == std::vector<std::string>{"S\xC3\xA9lla", "Nasion"});
+  CHECK(bom.samples[0].landmarks[0].x == 1.5);
+  CHECK(bom.samples[0].landmarks[1].y == 4);
+  CHECK(bom.samples[0].mm_per_px_x == 0.1);  // the first row of spacing.csv is data
+  CHECK(bom.samples[0].mm_per_px_y == 0.2);
+  CHECK(bom.warnings.empty());
   const heatmark::Image image = heatmark::load_image(kFixtures + "/valid/top_down.bmp");
   CHECK(image.width == 8);
   CHECK(image.height == 8);

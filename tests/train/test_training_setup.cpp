@@ -38,6 +38,17 @@ TEST_CASE("training setup: splits are deterministic from the seed, by subject, a
   write_file(dir / "val.txt", "nope.png\n");
   CHECK(error_of([&] { split_from_lists(d, dir / "train.txt", dir / "val.txt"); }).find("val.txt line 1: 'nope.png' is not an image") !=
         std::string::npos);
+  // Lists saved by a Windows editor: a byte-order mark and CRLF; Latin-1 is refused naming the line.
+  write_file(dir / "val.txt", "\xEF\xBB\xBF" "images/3.png\r\n3\r\n");  // "3" is the last sample of subject 3
+  std::string train = "\xEF\xBB\xBF" "0\r\n1.png\r\n\r\nimages/2.png\r\n";
+  for (int i = 4; i < 20; ++i) train += std::to_string(i) + "\r\n";
+  write_file(dir / "train.txt", train);
+  const Split listed = split_from_lists(d, dir / "train.txt", dir / "val.txt");
+  CHECK(listed.validation == std::vector<size_t>{3, 20});
+  CHECK(listed.train.size() == 19);
+  write_file(dir / "val.txt", "3\nM\xE9nton.png\n");
+  CHECK_ERROR(split_from_lists(d, dir / "train.txt", dir / "val.txt"),
+              "val.txt line 2: not valid UTF-8 (byte 0xe9 at column 2); save the file as UTF-8");
   std::vector<size_t> order = epoch_order(10, 1, 0), again = epoch_order(10, 1, 0), next = epoch_order(10, 1, 1);
   CHECK(order == again);
   CHECK(order != next);
