@@ -8,6 +8,7 @@
 
 #include "base/error.h"
 #include "cuda/info.h"
+#include "data/text.h"
 #include "infer/detector.h"
 #include "infer/metrics.h"
 #include "tensor/atomic_file.h"
@@ -25,11 +26,13 @@ struct EvalOptions {
   int64_t batch = 8;
   int stages = 2;
   double mm_per_px = 0;
-  bool force = false;
+  bool force = false, allow_outside_paths = false;
 };
 
 int eval_command(const EvalOptions& o) {
   HM_CHECK(o.run.empty() || o.data.empty(), "eval: give --data DATASET or --run RUNDIR, not both");
+  for (const std::string* path : {&o.model, &o.data, &o.images, &o.run, &o.json})
+    if (!path->empty()) check_utf8_name(*path);  // each is written into the JSON results
   if (!o.json.empty()) {
     output_format(o.json, "--json", {".json"});
     check_output_file(o.json, "--json", {{o.model, "the model (--model)"}}, o.force);
@@ -53,6 +56,7 @@ int eval_command(const EvalOptions& o) {
     tc.format = o.format;
     tc.images = o.images;
     tc.mm_per_px = o.mm_per_px;
+    tc.allow_outside_paths = o.allow_outside_paths;
     data = load_training_data(tc);
     // The model's landmarks, picked from the dataset by name when it has more.
     if (data.landmark_names != mc.landmark_names && !mc.landmark_names.empty()) {
@@ -121,6 +125,7 @@ Command add_eval(CLI::App& parent) {
   cmd->add_option("--format", o->format, "auto, folder, isbi, aariz or labelme")->capture_default_str();
   cmd->add_option("--images", o->images, "Image folder (ISBI txt annotations)");
   cmd->add_option("--mm-per-px", o->mm_per_px, "Pixel spacing when the dataset gives none")->check(mm_per_px_check());
+  cmd->add_flag("--allow-outside-paths", o->allow_outside_paths, "Let annotations name images outside the dataset folder");
   cmd->add_option("--run", o->run, "Evaluate the validation images of this training run folder");
   cmd->add_option("--json", o->json, "Also write the metrics as JSON");
   cmd->add_flag("--force", o->force, "Replace an existing --json file");

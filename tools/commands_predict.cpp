@@ -13,6 +13,8 @@
 
 #include "base/error.h"
 #include "cuda/info.h"
+#include "data/csv.h"
+#include "data/text.h"
 #include "infer/detector.h"
 #include "infer/overlay.h"
 #include "tensor/atomic_file.h"
@@ -39,12 +41,16 @@ std::vector<std::string> collect_images(const std::vector<std::string>& inputs) 
     if (fs::is_directory(input)) {
       std::vector<std::string> found;
       for (const auto& e : fs::directory_iterator(input))
-        if (e.is_regular_file() && is_image_file(e.path())) found.push_back(e.path().string());
+        if (e.is_regular_file() && is_image_file(e.path())) {
+          check_utf8_name(e.path());  // the name goes into the JSON and CSV results
+          found.push_back(e.path().string());
+        }
       std::sort(found.begin(), found.end());
       HM_CHECK(!found.empty(), "predict: folder {} holds no PNG, JPEG or BMP images", input);
       out.insert(out.end(), found.begin(), found.end());
     } else {
-      HM_CHECK(fs::is_regular_file(input), "predict: {} does not exist", input);
+      HM_CHECK(fs::is_regular_file(input), "predict: {} does not exist", printable(input));
+      check_utf8_name(input);
       out.push_back(input);
     }
   }
@@ -97,6 +103,7 @@ struct PredictOptions {
 int predict_command(const PredictOptions& o) {
   // Where the outputs go is settled before any work: they never replace the
   // model or an image, and need --force to replace anything else.
+  check_utf8_name(o.model);
   const std::vector<std::string> files = collect_images(o.inputs);
   std::vector<NamedInput> inputs{{o.model, "the model (--model)"}};
   for (const std::string& f : files) inputs.push_back({f, "the input image"});
@@ -140,13 +147,15 @@ int predict_command(const PredictOptions& o) {
       for (size_t k = 0; k < found[i].size(); ++k) {
         const Landmark& l = found[i][k];
         nlohmann::json entry = {{"name", l.name}, {"x", l.x}, {"y", l.y}, {"confidence", l.confidence}};
-        csv += fmt::format("{},{},\"{}\",{:.3f},{:.3f},{:.4f}", part[i], k + 1, l.name, l.x, l.y, l.confidence);
+        std::vector<std::string> row{part[i], std::to_string(k + 1), l.name, fmt::format("{:.3f}", l.x),
+                                     fmt::format("{:.3f}", l.y), fmt::format("{:.4f}", l.confidence)};
         if (o.mm_per_px > 0) {
           entry["x_mm"] = l.x * o.mm_per_px;
           entry["y_mm"] = l.y * o.mm_per_px;
-          csv += fmt::format(",{:.3f},{:.3f}", l.x * o.mm_per_px, l.y * o.mm_per_px);
+          row.push_back(fmt::format("{:.3f}", l.x * o.mm_per_px));
+          row.push_back(fmt::format("{:.3f}", l.y * o.mm_per_px));
         }
-        csv += "\n";
+        csv += csv_row(row);
         landmarks.push_back(entry);
         if (o.out.empty()) fmt::print("  {:>2} {:<28} x {:9.2f}  y {:9.2f}  confidence {:.3f}\n", k + 1, l.name, l.x, l.y, l.confidence);
       }

@@ -130,6 +130,8 @@ Command add_train(CLI::App& parent) {
   f->add(cmd, "--val-list", &TrainConfig::val_list, "File listing the validation images");
   f->add(cmd, "--mm-per-px", &TrainConfig::mm_per_px, "Pixel spacing when the dataset gives none (ISBI: 0.1)");
   f->add(cmd, "--stretch", &TrainConfig::stretch, "Stretch images to the input instead of letterboxing");
+  f->add_flag(cmd, "--allow-outside-paths", &TrainConfig::allow_outside_paths,
+              "Let annotations name images outside the dataset folder");
   f->add(cmd, "--model", &TrainConfig::model, "hrnet_w18_small, hrnet_w18, hrnet_w32 or hrnet_w48");
   f->add(cmd, "--head", &TrainConfig::head, "simple, concat or deconv");
   f->add(cmd, "--pretrained", &TrainConfig::pretrained, "timm ImageNet weights or a heatmark model file");

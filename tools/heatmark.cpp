@@ -10,6 +10,7 @@
 
 #include "base/error.h"
 #include "cuda/info.h"
+#include "data/text.h"
 #include "heatmark/version.h"
 #include "tensor/cpu/vendor/onednn.h"
 #include "tensor/parallel.h"
@@ -69,15 +70,9 @@ int run(int argc, char** argv) {
 namespace {
 
 // Errors are one line: control characters that came from a file (a label or
-// key holding "\n") are printed escaped, as \n or \xNN.
+// key holding "\n") and bytes that are not UTF-8 are printed escaped, as \n or \xNN.
 void print_error(const char* kind, const char* message) {
-  std::string line;
-  for (const char* c = message; *c; ++c) {
-    const auto byte = static_cast<unsigned char>(*c);
-    if (byte == '\n') line += "\\n";
-    else if (byte < 0x20 || byte == 0x7f) line += fmt::format("\\x{:02x}", byte);
-    else line += *c;
-  }
+  const std::string line = heatmark::printable(message);
   std::fflush(stdout);  // what was printed before comes before the error
   std::fprintf(stderr, "heatmark: %s: %s\n", kind, line.c_str());
 }

@@ -112,7 +112,8 @@ std::vector<std::string> run_differences(const RunRecord& recorded, const RunRec
 
 std::vector<std::string> config_differences(const TrainConfig& recorded, const TrainConfig& now) {
   static const std::set<std::string> may_change{"epochs", "patience", "max_steps", "time_budget", "device",  "kernels",
-                                                "threads", "out",     "data",      "images",      "train_list", "val_list"};
+                                                "threads", "out",     "data",      "images",      "train_list", "val_list",
+                                                "allow_outside_paths"};
   const nlohmann::json r = to_json(recorded), n = to_json(now);
   std::vector<std::string> d;
   for (const auto& [key, value] : r.items()) {

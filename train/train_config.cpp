@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "base/error.h"
+#include "data/text.h"
 #include "tensor/atomic_file.h"
 
 namespace heatmark {
@@ -57,12 +58,20 @@ std::string SettingRange::str() const {
 
 void TrainConfig::validate() const {
   HM_CHECK(!data.empty(), "train: --data is required");
+  // Every text setting is written into config.json and the checkpoints: it must be UTF-8.
+  const nlohmann::json fields = to_json(*this);
+  for (const auto& [key, value] : fields.items())
+    if (value.is_string()) {
+      const std::string text = value.get<std::string>();
+      const size_t at = invalid_utf8_at(text);
+      HM_CHECK(at == std::string::npos, "train: {} '{}' is not valid UTF-8 (byte 0x{:02x} at column {})", key,
+               printable(text), static_cast<unsigned char>(text[at]), at + 1);
+    }
   for (int64_t side : {input_size.width, input_size.height})
     HM_CHECK(side >= 32 && side <= 4096 && side % 32 == 0,
              "train: input_size (--input-size) must be a multiple of 32 in [32, 4096], got {}", input_size.str());
   // Every number against its range, read through the config's JSON form so
   // that a field is named as config.json names it. NaN fails every comparison.
-  const nlohmann::json fields = to_json(*this);
   for (const SettingRange& r : train_setting_ranges()) {
     const std::string key = r.field;
     const size_t dot = key.find('.');
@@ -131,6 +140,7 @@ nlohmann::json to_json(const TrainConfig& c) {
           {"val_list", c.val_list},
           {"mm_per_px", c.mm_per_px},
           {"stretch", c.stretch},
+          {"allow_outside_paths", c.allow_outside_paths},
           {"model", c.model},
           {"head", c.head},
           {"pretrained", c.pretrained},
@@ -209,7 +219,7 @@ void update_from_json(TrainConfig& c, const nlohmann::json& j, const std::string
     HM_CHECK(known.contains(key), "{}: unknown field '{}'", source, key);
 #define HM_FIELD(name) read(j, #name, c.name, source, "")
   HM_FIELD(data); HM_FIELD(format); HM_FIELD(images); HM_FIELD(aariz_split); HM_FIELD(landmarks);
-  HM_FIELD(val_fraction); HM_FIELD(train_list); HM_FIELD(val_list); HM_FIELD(mm_per_px); HM_FIELD(stretch);
+  HM_FIELD(val_fraction); HM_FIELD(train_list); HM_FIELD(val_list); HM_FIELD(mm_per_px); HM_FIELD(stretch); HM_FIELD(allow_outside_paths);
   HM_FIELD(model); HM_FIELD(head); HM_FIELD(pretrained); HM_FIELD(input_size); HM_FIELD(sigma); HM_FIELD(beta);
   HM_FIELD(batch); HM_FIELD(epochs); HM_FIELD(patience); HM_FIELD(lr); HM_FIELD(weight_decay);
   HM_FIELD(max_grad_norm); HM_FIELD(schedule); HM_FIELD(warmup_epochs); HM_FIELD(step_epochs); HM_FIELD(step_gamma);
@@ -243,7 +253,7 @@ void update_from_json(TrainConfig& c, const nlohmann::json& j, const std::string
 TrainConfig read_train_config(const std::string& path) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_file(path));
+    j = nlohmann::json::parse(read_text_file(path));
   } catch (const nlohmann::json::exception& e) {
     fail("{}: not valid JSON ({})", path, e.what());
   }

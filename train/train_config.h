@@ -28,6 +28,7 @@ struct TrainConfig {
   std::string train_list, val_list;  // explicit split files (both or neither)
   double mm_per_px = 0;              // spacing when the dataset gives none (0: unknown)
   bool stretch = false;              // stretch to the input instead of letterboxing
+  bool allow_outside_paths = false;  // annotations may name images outside the dataset folder
 
   // Model
   std::string model = "hrnet_w18_small";  // hrnet_w18_small, hrnet_w18, hrnet_w32, hrnet_w48

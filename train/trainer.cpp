@@ -53,6 +53,7 @@ Dataset load_training_data(const TrainConfig& c) {
   o.images = c.images;
   o.split = c.aariz_split;
   o.default_mm_per_px = c.mm_per_px;
+  o.allow_outside_paths = c.allow_outside_paths;
   Dataset d = load_dataset(c.data, o);
   if (d.format == "isbi" && c.mm_per_px == 0)  // the challenge's native spacing
     for (Sample& s : d.samples)

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/csv.h"
 #include "tensor/atomic_file.h"
 #include "tensor/safetensors.h"
 #include "tests/support/child_process.h"
@@ -218,4 +219,31 @@ TEST_CASE("careless use: eval's errors name eval's own flags") {
   const std::string not_a_run = refusal(run_cli("eval --model " + dir / "run/best.safetensors --run " + dir / "data"));
   CHECK(contains(not_a_run, "eval --run " + dir / "data: no config.json there"));
   CHECK_FALSE(contains(not_a_run, "--resume"));
+}
+
+TEST_CASE("careless use: names with commas and quotes survive CSV, and a path that is not UTF-8 is refused up front") {
+  TempDir dir;
+  synthesize_dataset({dir / "data", 10, 64, 2, 9});
+  REQUIRE(run_cli("train --data " + dir / "data" + " --out " + dir / "run" + kSmallRun + " --epochs 1").status == 0);
+  const std::string model = dir / "run/best.safetensors";
+  // An image whose name needs quoting: predict's CSV reads back as written (RFC 4180).
+  fs::create_directories(dir / "in");  // passed as a folder: the shell never sees the name
+  fs::copy_file(dir / "data/images/0001.png", dir / "in/odd, \"name\".png");
+  const CliResult csv = run_cli("predict --model " + model + " --out " + dir / "p.csv " + dir / "in");
+  INFO(csv.output);
+  REQUIRE(csv.status == 0);
+  const std::vector<CsvRow> rows = read_csv(dir / "p.csv");
+  REQUIRE(rows.size() == 3);  // the header and one row per landmark
+  CHECK(rows[1].fields.size() == 6);
+  CHECK(rows[1].fields[0] == dir / "in/odd, \"name\".png");
+
+  // Latin-1 bytes in a path: refused before any work, the byte printed escaped, exit 1 (never an internal error).
+  const std::string latin1 = dir / "caf\xe9";
+  const std::string out = refusal(run_cli("train --data " + dir / "data" + " --out " + latin1 + kSmallRun + " --epochs 1"));
+  CHECK(contains(out, "train: out '" + dir / "caf\\xe9' is not valid UTF-8 (byte 0xe9 at column"));
+  CHECK_FALSE(fs::exists(latin1));
+  fs::copy_file(dir / "data/images/0002.png", latin1 + ".png");
+  const std::string image = refusal(run_cli("predict --model " + model + " --out " + dir / "q.json " + latin1 + ".png"));
+  CHECK(contains(image, "the name is not valid UTF-8 (byte 0xe9 at column"));
+  CHECK_FALSE(fs::exists(dir / "q.json"));
 }
