@@ -304,6 +304,17 @@ def safetensors(tensors, metadata=None, checksum=True, pad=True):
     return struct.pack("<Q", len(text)) + text.encode() + data
 
 
+def header_checked(tensors, metadata):
+    """A file with heatmark's header checksum: the CRC-32 of the header bytes
+    with the checksum's own value written as 00000000."""
+    placeholder = safetensors(tensors, dict(metadata, **{"heatmark.header_crc32": "00000000"}))
+    length = struct.unpack("<Q", placeholder[:8])[0]
+    header = placeholder[8:8 + length]
+    entry = b'"heatmark.header_crc32":"%s"'
+    header = header.replace(entry % b"00000000", entry % (b"%08x" % (zlib.crc32(header) & 0xffffffff)))
+    return placeholder[:8] + header + placeholder[8 + length:]
+
+
 def floats(fmt, values):
     return b"".join(struct.pack("<" + fmt, v) for v in values)
 
@@ -329,6 +340,10 @@ def make_safetensors():
           safetensors([("w", "F32", [2], floats("f", [1.0, 2.0]))], checksum=False).replace(b"[0,8]", b"[0,9]"))
     write(t, "bad_checksum.safetensors", safetensors([("w", "F32", [2], floats("f", [1.0, 2.0]))])[:-1] + b"\x01")
     write(t, "header_too_long.safetensors", struct.pack("<Q", 1 << 40) + good[8:])
+    # the header checksum (tensor/safetensors.h): as written, and with the metadata edited afterwards
+    checked = header_checked([("w", "F32", [2], floats("f", [1.0, 2.0]))], {"heatmark.config": '{"input_size":256}'})
+    write(t, "header_checked.safetensors", checked)
+    write(t, "header_edited.safetensors", checked.replace(b'input_size\\":256', b'input_size\\":288'))
     write(t, "gap.safetensors", safetensors([("a", "F32", [1], floats("f", [1.0])), ("b", "F32", [1], b"")],
                                             checksum=False, pad=False) + b"\0\0\0\0")
 
@@ -504,6 +519,13 @@ def make_config():
     write(t, "out_of_range.json", '{"data": "d", "out": "o", "input_size": 100}')
     write(t, "augment_unknown.json", '{"augment": {"flip": true, "mirror": 1}}')
     write(t, "not_an_object.json", '[1, 2, 3]')
+    # each number just past its documented range (docs/SETTINGS.md), and NaN-like text
+    write(t, "warmup_huge.json", '{"data": "d", "out": "o", "warmup_epochs": 1e300}')
+    write(t, "negative_max_steps.json", '{"data": "d", "out": "o", "max_steps": -1, "threads": -1}')
+    write(t, "tiny_lr.json", '{"data": "d", "out": "o", "lr": 1e-300, "sigma": 1e-300, "beta": 1e39}')
+    write(t, "outside_paths.json", '{"data": "d", "out": "o", "allow_outside_paths": true, "time_budget": "45m"}')
+    write(t, "latin1_out.json", b'{"data": "d", "out": "caf\xe9"}')
+    write(t, "bom.json", b'\xef\xbb\xbf{"data": "d", "out": "o"}')
 
 
 def main():
