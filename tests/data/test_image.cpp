@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -171,8 +172,8 @@ ImageLoad load_shrinking(int64_t w, int64_t h, int64_t factor, bool gray = false
 template <class F>
 std::string stderr_of(F&& f) {
   std::fflush(stderr);
-  char name[] = "/tmp/heatmark-stderr-XXXXXX";
-  const int fd = mkstemp(name), saved = dup(2);
+  std::string name = (std::filesystem::temp_directory_path() / "heatmark-stderr-XXXXXX").string();
+  const int fd = mkstemp(name.data()), saved = dup(2);
   dup2(fd, 2);
   try {
     f();
@@ -184,7 +185,7 @@ std::string stderr_of(F&& f) {
   close(fd);
   std::ifstream in(name);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::remove(name);
+  std::remove(name.c_str());
   return text;
 }
 
