@@ -1,20 +1,33 @@
 #include "data/preprocess.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace heatmark {
 
-CachedImage cache_image(Image image, const InputSpec& input) {
-  CachedImage c;
-  c.original_width = image.width;
-  c.original_height = image.height;
+ImageLoad image_load_for(const InputSpec& input) {
+  ImageLoad load;
+  load.gray = input.channels == 1;
   // The input shows the image at scale min(W/w, H/h) when letterboxed (the
   // larger ratio w/W or h/H shrinks), per axis when stretched (the smaller
   // one must not be undersampled).
-  const int64_t ratio_x = image.width / input.size.width, ratio_y = image.height / input.size.height;
-  c.factor = std::max<int64_t>(1, input.stretch ? std::min(ratio_x, ratio_y) : std::max(ratio_x, ratio_y));
-  if (input.channels == 1) image = to_gray(image);
-  c.image = box_downsample(image, c.factor);
+  load.view_width = static_cast<double>(input.size.width);
+  load.view_height = static_cast<double>(input.size.height);
+  load.stretch = input.stretch;
+  return load;
+}
+
+CachedImage cache_image(Image image, const InputSpec& input) {
+  CachedImage c;
+  c.original_width = image.original_width();
+  c.original_height = image.original_height();
+  ImageLoad want = image_load_for(input);
+  want.max_pixels = 0;  // the factor the input needs, whatever size the image was decoded at
+  const int64_t needed = shrink_factor(c.original_width, c.original_height, want);
+  const int64_t more = std::max<int64_t>(1, needed / image.scale);  // what the decoder left to do
+  if (input.channels == 1 && image.channels != 1) image = to_gray(image);
+  c.image = more > 1 ? box_downsample(image, more) : std::move(image);
+  c.factor = c.image.scale;
   return c;
 }
 

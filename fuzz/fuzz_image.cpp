@@ -1,5 +1,7 @@
-// Fuzzes the image loader (data/image.cpp: stb_image for PNG, JPEG and BMP,
-// the size checks, 8/16-bit conversion), then the gray and downsampling helpers.
+// Fuzzes the image loader (data/image.cpp: libpng, libjpeg-turbo, stb_image
+// for BMP, the size checks, 8/16-bit conversion), at full size and shrunk to
+// gray while decoding (libjpeg's DCT scaling, the row-by-row box), then the
+// gray and downsampling helpers.
 // load_image reads a path, so the input goes to a file in the scratch folder.
 //
 // Images whose header claims more than kFuzzPixels pixels, but not past the
@@ -65,6 +67,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const heatmark::Image image = heatmark::load_image(path.string());
     heatmark::box_downsample(heatmark::to_gray(image), 3);
+    heatmark::ImageLoad shrunk;  // by 6: DCT scaling by 2, then a box of 3
+    shrunk.gray = true;
+    shrunk.view_width = static_cast<double>(image.width) / 6.5;
+    shrunk.view_height = static_cast<double>(image.height) / 6.5;
+    heatmark::load_image(path.string(), shrunk);
   } catch (const heatmark::Error&) {
     // rejected with a message: the expected outcome for bad input
   }

@@ -361,12 +361,17 @@ def make_images():
                                  extra_chunks=[(b"tRNS", b"\xff\x80")]))
     write(t, "gray1.png", png(10, 2, 0, 1, pattern(10, 2, 1, 1)))
     write(t, "adam7.png", png(9, 9, 0, 8, pattern(9, 9, 1), interlace=True))
+    # Large enough for the shrunk decode to span several blocks (fuzz_image shrinks by 6).
+    write(t, "rgb16_adam7.png", png(23, 17, 2, 16, pattern(23, 17, 3, 65535), interlace=True))
+    write(t, "gray_alpha16.png", png(20, 13, 4, 16, pattern(20, 13, 2, 65535)))
     write(t, "gray24.bmp", bmp(5, 3, 24, pattern(5, 3, 3)))
     write(t, "palette8.bmp", bmp(6, 2, 8, pattern(6, 2, 1, 3), palette=[(0, 0, 0), (90, 90, 90), (180, 180, 180),
                                                                             (255, 255, 255)]))
     write(t, "bgra32_topdown.bmp", bmp(3, 4, 32, pattern(3, 4, 4), top_down=True))
     gray = [[p[0] for p in row] for row in pattern(16, 12, 1)]
     write(t, "gray.jpg", jpeg(16, 12, [gray], [(1, 1)]))
+    wide = [[p[0] for p in row] for row in pattern(40, 32, 1)]
+    write(t, "gray_40x32.jpg", jpeg(40, 32, [wide], [(1, 1)]))
     rgb = pattern(16, 16, 3)
     ycc = [[[int(0.299 * r + 0.587 * g + 0.114 * b) for r, g, b in row] for row in rgb],
            [[int(128 - 0.1687 * r - 0.3313 * g + 0.5 * b) for r, g, b in row] for row in rgb],

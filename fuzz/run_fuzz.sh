@@ -60,7 +60,7 @@ nice -n 19 cmake --build "$build" -j"$jobs" --target "${targets[@]}"
 # ---- run --------------------------------------------------------------------------
 scratch=$build/fuzz-scratch
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
-# ubsan.supp: one known stb_image bug, made recoverable for that file alone (fuzz/CMakeLists.txt).
+# ubsan.supp: known bugs of libraries, if any (none at present).
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:suppressions=$here/ubsan.supp}
 
 failed=0

@@ -1,5 +1,6 @@
 #include "infer/detector.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "base/error.h"
@@ -27,6 +28,15 @@ Detector::Detector(const std::string& model_path, Device device, Decoder decoder
 Detector::~Detector() = default;
 
 const HRNetConfig& Detector::config() const { return model_->config(); }
+
+ImageLoad Detector::image_load() const {
+  const InputSpec input = model_->config().input_spec();
+  if (!refiner_) return image_load_for(input);
+  // The finer of both needs; the refiner takes gray, stage 1 perhaps RGB.
+  ImageLoad load = refiner_image_load(input, std::max(1.0, scale_));
+  load.gray = input.channels == 1;
+  return load;
+}
 
 std::vector<Landmark> Detector::predict(const Image& image) { return predict(std::vector<Image>{image}).front(); }
 

@@ -1,7 +1,7 @@
 // The C++ inference API: a trained model file in, landmark positions out.
 //
 //   heatmark::Detector det("model.safetensors", heatmark::Device::cpu());
-//   auto points = det.predict(heatmark::load_image("ceph.png"));
+//   auto points = det.predict(heatmark::load_image("ceph.png", det.image_load()));
 //   for (const auto& p : points) std::printf("%s %.1f %.1f\n", p.name.c_str(), p.x, p.y);
 //
 // The model file alone is enough: it carries the architecture, the input size
@@ -38,9 +38,15 @@ class Detector {
                     Decoder decoder = Decoder::SoftArgmax, int stages = 2);
   ~Detector();
 
+  // Images decoded at any scale (Image::scale); positions are in the file's pixels.
   std::vector<Landmark> predict(const Image& image);
   // Several images in one batch (faster than one at a time).
   std::vector<std::vector<Landmark>> predict(const std::vector<Image>& images);
+
+  // What predict needs from an image file, for load_image: no more pixels
+  // than the stages use (stage 1 about its input size, the refiner its
+  // patches' resolution, often the file's own) and gray when both are gray.
+  ImageLoad image_load() const;
 
   const HRNetConfig& config() const;
   Device device() const { return device_; }

@@ -52,6 +52,9 @@ Image draw_overlay(const Image& image, const std::vector<Landmark>& landmarks) {
   Image out;
   out.width = image.width;
   out.height = image.height;
+  out.scale = image.scale;
+  out.file_width = image.file_width;
+  out.file_height = image.file_height;
   out.channels = 3;
   out.pixels.resize(3 * image.width * image.height);
   for (int64_t c = 0; c < 3; ++c)
@@ -61,7 +64,9 @@ Image draw_overlay(const Image& image, const std::vector<Landmark>& landmarks) {
   const double size = static_cast<double>(std::max(image.width, image.height));
   const double radius = std::max(3.0, size / 120), scale = std::max(1.0, size / 400);
   for (size_t k = 0; k < landmarks.size(); ++k) {
-    const Landmark& l = landmarks[k];
+    Landmark l = landmarks[k];  // file pixels -> stored pixels
+    l.x /= static_cast<double>(image.scale);
+    l.y /= static_cast<double>(image.scale);
     const Colour& c = kPalette[k % (sizeof kPalette / sizeof kPalette[0])];
     for (int a = 0; a < 720; ++a) {  // the ring, two pixels thick
       const double t = a * M_PI / 360;

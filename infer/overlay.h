@@ -10,6 +10,7 @@ namespace heatmark {
 
 // An RGB copy of `image` with, per landmark, a ring and a cross in its own
 // colour and the label "k name" beside it (text drawn with stb_easy_font).
+// Landmarks are in file pixels; they are drawn at x / image.scale.
 Image draw_overlay(const Image& image, const std::vector<Landmark>& landmarks);
 
 }  // namespace heatmark

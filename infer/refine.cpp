@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "autograd/grad_mode.h"
 #include "autograd/ops.h"
@@ -25,11 +26,24 @@ CachedImage cache_for_refiner(const Image& image, const Affine& to_input, double
   const double per_patch_pixel = 1.0 / (scale * std::max(std::hypot(to_input.a, to_input.d),
                                                          std::hypot(to_input.b, to_input.e)));
   CachedImage c;
-  c.original_width = image.width;
-  c.original_height = image.height;
-  c.factor = std::max<int64_t>(1, static_cast<int64_t>(std::floor(per_patch_pixel + 1e-9)));
-  c.image = box_downsample(to_gray(image), c.factor);
+  c.original_width = image.original_width();
+  c.original_height = image.original_height();
+  const int64_t needed = std::max<int64_t>(1, static_cast<int64_t>(std::floor(per_patch_pixel + 1e-9)));
+  const int64_t more = std::max<int64_t>(1, needed / image.scale);  // what the decoder left to do
+  Image gray = to_gray(image);
+  c.image = more > 1 ? box_downsample(gray, more) : std::move(gray);
+  c.factor = c.image.scale;
   return c;
+}
+
+ImageLoad refiner_image_load(const InputSpec& stage1, double scale) {
+  // cache_for_refiner's factor, 1 / (scale * the letterbox or stretch scale),
+  // is the stage-1 rule on a view `scale` times the input's size.
+  ImageLoad load = image_load_for(stage1);
+  load.gray = true;
+  load.view_width *= scale;
+  load.view_height *= scale;
+  return load;
 }
 
 std::vector<std::vector<Decoded>> refine_landmarks(HRNet& refiner, double scale, const std::vector<RefineInput>& inputs,

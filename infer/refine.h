@@ -36,8 +36,15 @@ Affine patch_to_original(const Affine& to_input, Point centre, double scale, int
 
 // The image a refiner samples for an image whose stage-1 map is `to_input`:
 // gray, shrunk by the largest box factor that keeps every patch pixel's
-// detail (at least 1).
+// detail (at least 1). An image the decoder already shrank (Image::scale) is
+// shrunk only by what is left.
 CachedImage cache_for_refiner(const Image& image, const Affine& to_input, double scale);
+
+// What to ask load_image for when the image is for a refiner of `scale` on
+// `stage1`'s grid: gray, shrunk as cache_for_refiner would shrink it. A patch
+// pixel is 1 / scale of an input pixel, so this is usually the file's own
+// resolution (up to kMaxDecodedPixels), not the stage-1 input's.
+ImageLoad refiner_image_load(const InputSpec& stage1, double scale);
 
 struct RefineInput {
   const CachedImage* image;        // cache_for_refiner's

@@ -83,7 +83,7 @@ int eval_command(const EvalOptions& o) {
   for (size_t first = 0; first < indices.size(); first += static_cast<size_t>(o.batch)) {
     std::vector<Image> images;
     for (size_t i = first; i < std::min(indices.size(), first + static_cast<size_t>(o.batch)); ++i) {
-      images.push_back(load_image(data.samples[indices[i]].image));
+      images.push_back(load_image(data.samples[indices[i]].image, detector.image_load()));
       samples.push_back(&data.samples[indices[i]]);
     }
     for (const std::vector<Landmark>& found : detector.predict(images)) {

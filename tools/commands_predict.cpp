@@ -136,7 +136,7 @@ int predict_command(const PredictOptions& o) {
     const std::vector<std::string> part(files.begin() + first,
                                         files.begin() + std::min(files.size(), first + static_cast<size_t>(o.batch)));
     std::vector<Image> images;
-    for (const std::string& f : part) images.push_back(load_image(f));
+    for (const std::string& f : part) images.push_back(load_image(f, detector.image_load()));
     const auto start = std::chrono::steady_clock::now();
     const std::vector<std::vector<Landmark>> found = detector.predict(images);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() /
@@ -159,8 +159,11 @@ int predict_command(const PredictOptions& o) {
         landmarks.push_back(entry);
         if (o.out.empty()) fmt::print("  {:>2} {:<28} x {:9.2f}  y {:9.2f}  confidence {:.3f}\n", k + 1, l.name, l.x, l.y, l.confidence);
       }
-      nlohmann::json result = {{"image", part[i]}, {"width", images[i].width}, {"height", images[i].height},
-                               {"milliseconds", ms}, {"landmarks", landmarks}};
+      nlohmann::json result = {{"image", part[i]},
+                               {"width", images[i].original_width()},
+                               {"height", images[i].original_height()},
+                               {"milliseconds", ms},
+                               {"landmarks", landmarks}};
       if (!o.overlay.empty()) {
         result["overlay"] = overlays[first + i];
         save_png(draw_overlay(images[i], found[i]), overlays[first + i]);

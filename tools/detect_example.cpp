@@ -18,7 +18,7 @@ int main(int argc, char** argv) {
   try {
     const heatmark::Device device = heatmark::Device::parse(argc > 3 ? argv[3] : "cpu");
     heatmark::Detector detector(argv[1], device);
-    const std::vector<heatmark::Landmark> points = detector.predict(heatmark::load_image(argv[2]));
+    const std::vector<heatmark::Landmark> points = detector.predict(heatmark::load_image(argv[2], detector.image_load()));
     for (const heatmark::Landmark& p : points)
       std::printf("%-28s x %8.2f  y %8.2f  confidence %.3f\n", p.name.c_str(), p.x, p.y, p.confidence);
     return 0;

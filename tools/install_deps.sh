@@ -10,8 +10,10 @@ packages=(
   nlohmann-json3-dev   # configs, model metadata
   libcli11-dev         # command line
   libfmt-dev           # formatting
-  libstb-dev           # image decoding and writing
-  zlib1g-dev           # CRC-32 checksums of model files and checkpoints
+  libstb-dev           # BMP decoding, PNG writing
+  libpng-dev           # PNG decoding, row by row (libpng.a for the static build)
+  libjpeg62-turbo-dev  # JPEG decoding, row by row (libjpeg-turbo; libjpeg.a for the static build)
+  zlib1g-dev           # CRC-32 checksums of model files and checkpoints, PNG's deflate
   libdnnl-dev          # oneDNN 2 headers: --kernels vendor on the CPU (the library is loaded at run time, not linked)
   clang-14 libclang-rt-14-dev libomp-14-dev  # clang, libFuzzer and its OpenMP: the fuzz targets in fuzz/
 )

@@ -14,7 +14,7 @@ ImageCache::ImageCache(const Dataset& dataset, const std::vector<size_t>& indice
   std::vector<std::string> errors(indices.size());
   parallel_items(static_cast<int64_t>(indices.size()), [&](int64_t i) {
     try {
-      images_[i] = cache_image(load_image(dataset.samples[indices[i]].image), input);
+      images_[i] = cache_image(load_image(dataset.samples[indices[i]].image, image_load_for(input)), input);
     } catch (const std::exception& e) {
       errors[i] = e.what();
     }

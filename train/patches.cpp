@@ -26,8 +26,9 @@ RefineImages cache_refine_images(const Dataset& dataset, const std::vector<size_
   std::vector<std::string> errors(samples.size());
   parallel_items(static_cast<int64_t>(samples.size()), [&](int64_t i) {
     try {
-      const Image image = load_image(dataset.samples[samples[i]].image);
-      const double w = static_cast<double>(image.width), h = static_cast<double>(image.height);
+      // Decoded at the patches' resolution (usually the file's own, up to kMaxDecodedPixels).
+      const Image image = load_image(dataset.samples[samples[i]].image, refiner_image_load(stage1, scale));
+      const double w = static_cast<double>(image.original_width()), h = static_cast<double>(image.original_height());
       const double W = static_cast<double>(stage1.size.width), H = static_cast<double>(stage1.size.height);
       r.to_input[i] = stage1.stretch ? stretch(w, h, W, H) : letterbox(w, h, W, H);
       r.images[i] = cache_for_refiner(image, r.to_input[i], scale);

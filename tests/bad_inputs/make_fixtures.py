@@ -100,6 +100,17 @@ def make_images():
     image_case("bmp_tiny_file_huge_image", "claims.bmp", bmp(14000, 14000, pixels=b"\0" * 64))
     whole = bmp(32, 32)
     image_case("truncated_bmp", "cut.bmp", whole[: len(whole) - 1000])
+    # 6000x6000 16-bit RGB (432 MB as floats) whose pixel data stops after
+    # 200 rows: decoded row by row, it fails there without ever holding the
+    # whole image (the runner's limit is 1 GiB).
+    rows = zlib.compressobj(9)
+    idat = b"".join(rows.compress(b"\0" * (1 + 6000 * 6)) for _ in range(200)) + rows.flush()
+    ihdr = struct.pack(">IIBBBBB", 6000, 6000, 16, 2, 0, 0, 0)
+    image_case("png_huge_short_data", "short.png", b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) +
+               png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b""))
+    bad_crc = bytearray(GOOD_PNG)
+    bad_crc[29] ^= 1  # the first byte of IHDR's CRC
+    image_case("png_bad_crc", "crc.png", bytes(bad_crc))
 
 
 # ---- safetensors model files -------------------------------------------------------------

@@ -114,6 +114,33 @@ TEST_CASE("infer: the detector on a batch gives the same landmarks as one image 
   CHECK_THROWS_WITH_AS(Detector(dir / "missing.safetensors"), doctest::Contains("missing.safetensors"), Error);
 }
 
+TEST_CASE("infer: an image the decoder shrank for the detector gives its landmarks in file pixels, as the full one") {
+  TempDir dir;
+  HRNetConfig c = hrnet_preset("hrnet_w18_small");
+  c.input_size = 64;
+  c.num_landmarks = 2;
+  c.landmark_names = {"A", "B"};
+  HRNet model(c);
+  save_model(model, dir / "model.safetensors");
+  Detector detector(dir / "model.safetensors");
+  Image im;
+  im.width = 200;
+  im.height = 160;
+  im.pixels.resize(200 * 160);
+  for (int64_t y = 0; y < 160; ++y)
+    for (int64_t x = 0; x < 200; ++x) im.at(0, y, x) = static_cast<float>((x * 3 + y * 5) % 97) / 96.0f;
+  save_png(im, dir / "a.png");
+  // Stage 1 alone shows it at 64 / 200: the decoder shrinks by 3, as the cache would.
+  const Image shrunk = load_image(dir / "a.png", detector.image_load());
+  CHECK(shrunk.scale == 3);
+  CHECK(shrunk.width == 67);
+  const std::vector<Landmark> from_shrunk = detector.predict(shrunk), from_full = detector.predict(load_image(dir / "a.png"));
+  for (size_t k = 0; k < 2; ++k) {
+    CHECK(from_shrunk[k].x == doctest::Approx(from_full[k].x).epsilon(1e-6));
+    CHECK(from_shrunk[k].y == doctest::Approx(from_full[k].y).epsilon(1e-6));
+  }
+}
+
 TEST_CASE("infer: metrics: MRE in pixels and anisotropic mm, SDR, per landmark, and the constant predictor") {
   Sample a{"a.png", "a", {{10, 10}, {20, 20}}, 0.1, 0.2}, b{"b.png", "b", {{0, 0}, {5, 5}}, 0.1, 0.2};
   const std::vector<const Sample*> samples{&a, &b};

@@ -73,6 +73,26 @@ TEST_CASE("refine: the patch cache keeps every patch pixel's detail") {
   CHECK(cache_for_refiner(dot_image({900, 1200}), to_input, 1 / to_input.a).factor == 1);
 }
 
+TEST_CASE("refine: an image the decoder shrank gives the patch cache of the full one, in file pixels") {
+  const Affine to_input = letterbox(1935, 2400, 256, 320);
+  InputSpec stage1;
+  stage1.size = InputSize(256, 320);
+  // The decoder's factor for the refiner is the cache's: 3 at 2.5x the input.
+  CHECK(shrink_factor(1935, 2400, refiner_image_load(stage1, 2.5)) == 3);
+  CHECK(refiner_image_load(stage1, 2.5).gray);
+  const Image full = dot_image({900, 1200});
+  const CachedImage from_full = cache_for_refiner(full, to_input, 2.5);
+  const CachedImage from_decoder = cache_for_refiner(box_downsample(full, 3), to_input, 2.5);
+  CHECK(from_decoder.factor == 3);
+  CHECK(from_decoder.original_width == 1935);
+  CHECK(from_decoder.original_height == 2400);
+  CHECK(from_decoder.image.pixels == from_full.image.pixels);
+  // Decoded finer than needed (a shrink of 2, say for a finer stage 1): kept as it is.
+  const CachedImage finer = cache_for_refiner(box_downsample(full, 2), to_input, 2.5);
+  CHECK(finer.factor == 2);
+  CHECK(finer.image.width == 968);
+}
+
 TEST_CASE("refine: a stage-2 patch round trip is exact: a dot lands where the map sends it, on cpu and emu") {
   const Point dot{812.4, 1433.7};
   const Image image = dot_image(dot);
