@@ -74,7 +74,7 @@ TEST_CASE("text: bytes that are not UTF-8 are refused naming the line, column an
   }
 }
 
-TEST_CASE("text: names from folder listings must be UTF-8; messages print bytes escaped") {
+TEST_CASE("text: names from folder listings must be UTF-8, and messages print bytes escaped") {
   check_utf8_name("images/S\xC3\xA9lla.png");
   CHECK_ERROR(check_utf8_name("images/M\xE9nton.png"), "images/M\\xe9nton.png: the name is not valid UTF-8",
               "byte 0xe9 at column 9", "rename it");
