@@ -115,7 +115,8 @@ TEST_CASE("safetensors: the header checksum refuses an edited metadata value, sh
       {R"(\"input_size\":256)", R"(\"input_size\":288)"},  // the model's metadata
       {R"("shape":[4])", R"("shape":[2])"},                // fails a later check too, but the checksum first
   };
-  for (const auto& [from, to] : edits) {
+  for (const auto& edit : edits) {
+    const std::string &from = edit.first, &to = edit.second;  // not a structured binding: INFO captures them
     std::string edited = original;
     const size_t at = edited.find(from);
     REQUIRE(at != std::string::npos);
