@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -246,4 +247,30 @@ TEST_CASE("careless use: names with commas and quotes survive CSV, and a path th
   const std::string image = refusal(run_cli("predict --model " + model + " --out " + dir / "q.json " + latin1 + ".png"));
   CHECK(contains(image, "the name is not valid UTF-8 (byte 0xe9 at column"));
   CHECK_FALSE(fs::exists(dir / "q.json"));
+}
+
+TEST_CASE("careless use: more --threads than the system lets start is one line, before any work") {
+  TempDir dir;
+#if !defined(__SANITIZE_ADDRESS__)  // AddressSanitizer cannot start under an address-space limit
+  // 1000 threads' stacks do not fit in 2 GB of address space: the OpenMP runtime would print its
+  // own message and exit; heatmark asks first.
+  const std::string command = "ulimit -v 2000000 && " + std::string(HEATMARK_CLI) + " --threads 1000 synth --out " +
+                              dir / "limited --count 1 --size 32 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[4096];
+  while (size_t n = std::fread(buffer, 1, sizeof buffer, pipe)) output.append(buffer, n);
+  const int status = ::pclose(pipe);
+  const std::string line = refusal({WIFEXITED(status) ? WEXITSTATUS(status) : -1, output});
+  CHECK(contains(line, "heatmark: error: cannot start 1000 CPU threads: the system refused the "));
+  CHECK(contains(line, "lower --threads"));
+  CHECK_FALSE(fs::exists(dir / "limited"));
+#endif
+  // Without a limit as many start as asked (up to the documented 1024), and the command runs.
+  const CliResult many = run_cli("--threads 256 synth --out " + dir / "many --count 1 --size 32");
+  INFO(many.output);
+  CHECK(many.status == 0);
+  CHECK(contains(refusal(run_cli("--threads 1025 synth --out " + dir / "too_many --count 1 --size 32")),
+                 "--threads: must be in [0, 1024] (0: all cores), got 1025"));
 }
