@@ -18,6 +18,7 @@
 #include "heatmark/version.h"
 #include "hrnet/hrnet.h"
 #include "layers/optimizer.h"
+#include "tensor/output_paths.h"
 #include "tensor/atomic_file.h"
 #include "tensor/cpu/vendor/onednn.h"
 #include "tensor/kernels.h"
@@ -72,6 +73,10 @@ int bench_train(const BenchTrainOptions& o) {
                o.input_size.height % 32 == 0,
            "bench train: --input-size {} must have sides that are positive multiples of 32", o.input_size.str());
   HM_CHECK(o.batch > 0 && o.landmarks > 0, "bench train: --batch and --landmarks must be positive");
+  if (!o.json.empty()) {
+    output_format(o.json, "--json", {".json"});
+    check_output_file(o.json, "--json", {}, o.force);
+  }
   const Device device = cuda::usable_device(Device::parse(o.device));
   kernels::select_kernel_provider(o.kernels, device);
 

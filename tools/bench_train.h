@@ -21,6 +21,7 @@ struct BenchTrainOptions {
   int warmup = 2;   // untimed steps first
   bool forward_only = false;  // inference: eval mode, no graph, no update
   std::string json;  // also write the results here
+  bool force = false;  // replace an existing json file
 };
 
 int bench_train(const BenchTrainOptions& options);

@@ -218,6 +218,7 @@ Command add_bench(CLI::App& parent) {
   train_cmd->add_option("--warmup", train->warmup, "Untimed steps first")->capture_default_str();
   train_cmd->add_flag("--forward-only", train->forward_only, "Time inference forward passes (eval mode, no graph)");
   train_cmd->add_option("--json", train->json, "Also write the results as JSON");
+  train_cmd->add_flag("--force", train->force, "Replace an existing --json file");
   return {bench, [ops, train, cmd] { return cmd->parsed() ? bench_ops(*ops) : bench_train(*train); }};
 }
 

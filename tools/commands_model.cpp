@@ -7,6 +7,7 @@
 #include "base/defaults.h"
 #include "hrnet/model_file.h"
 #include "hrnet/timm_import.h"
+#include "tensor/output_paths.h"
 #include "tools/commands.h"
 
 namespace heatmark::cli {
@@ -16,11 +17,14 @@ struct ImportOptions {
   std::string file, model = "hrnet_w32", out, head = "simple";
   int64_t landmarks = 2;
   InputSize input_size;
+  bool force = false;
 };
 
 // Builds a model of the chosen layout with RGB ImageNet input, copies timm's
 // pretrained backbone into it, and writes it as a heatmark model file.
 int import_timm_command(const ImportOptions& o) {
+  output_format(o.out, "--out", {".safetensors"});
+  check_output_file(o.out, "--out", {{o.file, "the timm weights"}}, o.force);
   HRNetConfig config = hrnet_preset(o.model);
   config.use_imagenet_input();
   config.head = parse_head(o.head);
@@ -64,7 +68,8 @@ Command add_import_timm(CLI::App& parent) {
   CLI::App* cmd = parent.add_subcommand("import-timm", "Make a model from timm's ImageNet-pretrained HRNet weights");
   cmd->add_option("file", o->file, "timm model.safetensors")->required()->check(CLI::ExistingFile);
   cmd->add_option("--model", o->model, "hrnet_w18_small, hrnet_w18, hrnet_w32 or hrnet_w48")->capture_default_str();
-  cmd->add_option("--out", o->out, "The model file to write")->required();
+  cmd->add_option("--out", o->out, "The model file to write (.safetensors)")->required();
+  cmd->add_flag("--force", o->force, "Replace an existing --out file (never the timm weights)");
   cmd->add_option("--head", o->head, "simple, concat or deconv")->capture_default_str();
   cmd->add_option("--landmarks", o->landmarks, "Number of landmarks K")->capture_default_str();
   cmd->add_option("--input-size", o->input_size, "Input size: a side, or WxH (multiples of 32)")
