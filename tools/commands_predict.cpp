@@ -117,7 +117,8 @@ int predict_command(const PredictOptions& o) {
     check_output_folder(o.overlay, "--overlay", o.force);
     for (const std::string& name : overlay_names(files)) {
       overlays.push_back((fs::path(o.overlay) / name).string());
-      check_output_file(overlays.back(), "--overlay", inputs, true);
+      // Every input exists, so only an overlay that exists can be one (and a new folder costs no comparisons).
+      if (fs::exists(overlays.back())) check_output_file(overlays.back(), "--overlay", inputs, true);
       HM_CHECK(o.out.empty() || !same_file(overlays.back(), o.out), "--overlay {} would replace --out {}", overlays.back(),
                o.out);
     }
