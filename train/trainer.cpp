@@ -183,7 +183,10 @@ class TrainingRun {
     std::vector<std::string> differences;
     if (p.config)
       for (const std::string& d : config_differences(*p.config, c_)) differences.push_back("config: " + d);
-    if (p.record) differences_into(run_differences(*p.record, record_), differences);
+    if (p.record) {
+      const std::vector<std::string> run = run_differences(*p.record, record_);
+      differences.insert(differences.end(), run.begin(), run.end());
+    }
     if (!p.config || !p.record)
       fmt::print(log_, "note: {} records no {}; it cannot be checked against this session\n", from,
                  !p.record ? "data and split" : "config");
@@ -194,9 +197,6 @@ class TrainingRun {
              "config, or give --accept-mismatch to continue anyway",
              c_.out, from, all);
     fmt::print(log_, "warning: resuming despite differences from {} (--accept-mismatch): {}\n", from, all);
-  }
-  static void differences_into(const std::vector<std::string>& from, std::vector<std::string>& into) {
-    for (const std::string& d : from) into.push_back(d);
   }
 
   // Where a failed step leaves the run.
