@@ -553,6 +553,8 @@ TrainingClock steady_training_clock() {
 TrainSummary train(const TrainConfig& c, const TrainStart& start, std::FILE* log, TrainingClock clock) {
   HM_CHECK(!(start.resume && start.force), "--force starts a new run; it cannot be combined with --resume");
   c.validate();  // before anything is created
+  for (const auto& [path, flag] : {std::pair{&c.pretrained, "--pretrained"}, std::pair{&c.refine_from, "--refine-from"}})
+    HM_CHECK(path->empty() || fs::is_regular_file(*path), "{} {}: no such model file", flag, *path);
   // A fresh run needs an empty folder (or --force), and never one that holds
   // the dataset. Checked before the lock creates anything there, and again under it.
   const std::vector<NamedInput> data_folders{{c.data, "the dataset (--data)"}};
