@@ -56,7 +56,9 @@ TEST_CASE("conv semantics: conv_transpose2d is the adjoint of conv2d, <conv(x), 
   for (Device d : kDevices) {
     INFO("device ", d.str());
     Generator gen(9);
-    for (auto [k, stride, pad] : {std::tuple{3, 2, 1}, std::tuple{4, 2, 1}, std::tuple{3, 1, 1}, std::tuple{5, 3, 2}}) {
+    for (const std::tuple<int, int, int>& shape :
+         {std::tuple{3, 2, 1}, std::tuple{4, 2, 1}, std::tuple{3, 1, 1}, std::tuple{5, 3, 2}}) {
+      const int k = std::get<0>(shape), stride = std::get<1>(shape), pad = std::get<2>(shape);  // INFO captures them
       Tensor x = Tensor::empty({2, 3, 11, 11}), w = Tensor::empty({4, 3, k, k});
       uniform_(x, gen, -1, 1);
       uniform_(w, gen, -1, 1);

@@ -50,13 +50,17 @@ void check_against_pytorch(const std::string& head, Device device) {
 
   int gradients = 0, statistics = 0;
   const std::string grad_prefix = head + ".grad.", after_prefix = head + ".after.";
-  for (auto& [name, t] : model.named_parameters()) {
+  for (auto& parameter : model.named_parameters()) {
+    const std::string& name = parameter.first;  // not a structured binding: INFO captures it (clang 14 refuses bindings)
+    Tensor* t = parameter.second;
     if (!golden.contains(grad_prefix + name)) continue;
     INFO("gradient of ", name);
     CHECK(relative_error(t->grad(), golden.tensor(grad_prefix + name)) < 1e-4);
     ++gradients;
   }
-  for (auto& [name, t] : model.named_buffers()) {
+  for (auto& buffer : model.named_buffers()) {
+    const std::string& name = buffer.first;
+    Tensor* t = buffer.second;
     if (!golden.contains(after_prefix + name)) continue;
     INFO("running statistic ", name);
     CHECK(relative_error(*t, golden.tensor(after_prefix + name)) < 1e-5);

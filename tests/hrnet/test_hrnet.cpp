@@ -37,7 +37,9 @@ Tensor random_input(const Shape& shape, uint64_t seed) {
 }  // namespace
 
 TEST_CASE("hrnet: parameter counts match the official pose HRNet (K = 17, simple head)") {
-  for (auto [name, expected] : {std::pair{"hrnet_w32", 28536113}, std::pair{"hrnet_w48", 63595745}}) {
+  for (const auto& preset : {std::pair{"hrnet_w32", 28536113}, std::pair{"hrnet_w48", 63595745}}) {
+    const char* name = preset.first;  // not a structured binding: INFO captures it (clang 14 refuses bindings)
+    const int expected = preset.second;
     HRNetConfig c = hrnet_preset(name);
     c.use_imagenet_input();
     c.num_landmarks = 17;

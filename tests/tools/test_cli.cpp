@@ -360,7 +360,8 @@ TEST_CASE("cli: predict refuses a non-image, a truncated PNG, and a model of the
       {"predict --model " + dir / "model.safetensors" + " " + dir / "absent.png", "absent.png"},
       {"eval --model " + dir / "model.safetensors" + " --data " + dir / "nowhere", "nowhere"},
   };
-  for (const auto& [args, named] : cases) {
+  for (const auto& c : cases) {
+    const std::string &args = c.first, &named = c.second;  // INFO captures them: not structured bindings (clang 14)
     const testing::CliResult r = run_cli(args);
     INFO(args, ": ", r.output);
     CHECK(r.status == 1);

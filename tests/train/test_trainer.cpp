@@ -139,7 +139,9 @@ TEST_CASE("trainer: a non-square input is recorded in the model, and the Detecto
   // Detector, reading only the model file, must find the same points.
   Detector detector(dir / "run/best.safetensors");
   const auto predictions = predictions_of(dir / "run/val_predictions.csv");
-  for (const auto& [image, points] : predictions) {
+  for (const auto& prediction : predictions) {
+    const std::string& image = prediction.first;  // not a structured binding: INFO captures it (clang 14 refuses bindings)
+    const auto& points = prediction.second;
     const std::vector<Landmark> found = detector.predict(load_image(dir / ("data/" + image)));
     for (size_t k = 0; k < 2; ++k) {
       INFO(image, " landmark ", k);

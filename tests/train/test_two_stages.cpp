@@ -79,7 +79,9 @@ TEST_CASE("two stages: --refine shares the budget, and --stages 1 and 2 both loa
   REQUIRE(stage1.size() == 4);
   REQUIRE(stage2.size() == 4);
   bool refined_moved = false;
-  for (const auto& [image, points] : stage2) {
+  for (const auto& entry : stage2) {
+    const std::string& image = entry.first;  // not a structured binding: INFO captures it (clang 14 refuses bindings)
+    const auto& points = entry.second;
     const Image im = load_image(dir / ("data/" + image));
     const std::vector<Landmark> a = one.predict(im), b = two.predict(im);
     for (size_t k = 0; k < 2; ++k) {
