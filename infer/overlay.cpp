@@ -77,7 +77,17 @@ Image draw_overlay(const Image& image, const std::vector<Landmark>& landmarks) {
       plot(out, static_cast<int64_t>(std::floor(l.x)) + d, static_cast<int64_t>(std::floor(l.y)), c);
       plot(out, static_cast<int64_t>(std::floor(l.x)), static_cast<int64_t>(std::floor(l.y)) + d, c);
     }
-    text(out, l.x + radius + 3, l.y - 4 * scale, std::to_string(k + 1) + " " + l.name, scale, c);
+    // The label beside the marker: on its right, or on its left where the right
+    // has no room, and moved inside the image at its edges, never clipped
+    // (unless it is wider or taller than the whole image).
+    std::string label = std::to_string(k + 1) + " " + l.name;
+    const double w = stb_easy_font_width(label.data()) * scale, h = stb_easy_font_height(label.data()) * scale;
+    const double margin = std::max(1.0, scale / 2);  // the outline around the glyphs
+    double x = l.x + radius + 3;
+    if (x + w + margin > static_cast<double>(out.width)) x = l.x - radius - 3 - w;
+    x = std::clamp(x, margin, std::max(margin, static_cast<double>(out.width) - w - margin));
+    const double y = std::clamp(l.y - 4 * scale, margin, std::max(margin, static_cast<double>(out.height) - h - margin));
+    text(out, x, y, label, scale, c);
   }
   return out;
 }

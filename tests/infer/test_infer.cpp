@@ -12,6 +12,7 @@
 #include "infer/decode.h"
 #include "infer/detector.h"
 #include "infer/metrics.h"
+#include "infer/overlay.h"
 #include "tensor/cpu/render_gaussian_heatmaps.h"
 #include "tests/support/temp_dir.h"
 
@@ -159,4 +160,34 @@ TEST_CASE("infer: metrics: MRE in pixels and anisotropic mm, SDR, per landmark, 
   // Mean normalised position of landmark 0: (0.1 + 0) / 2 = 0.05 in x and y.
   CHECK(constant[0][0].x == doctest::Approx(10));
   CHECK(constant[0][0].y == doctest::Approx(5));
+}
+
+namespace {
+// The black pixels of an overlay drawn on a white image: the labels' outlines, nothing else.
+int64_t label_outline_pixels(const Image& overlay) {
+  int64_t n = 0;
+  for (int64_t y = 0; y < overlay.height; ++y)
+    for (int64_t x = 0; x < overlay.width; ++x)
+      n += overlay.at(0, y, x) == 0 && overlay.at(1, y, x) == 0 && overlay.at(2, y, x) == 0;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("infer: overlay labels move inside the image at its edges, never clipped") {
+  Image white;
+  white.width = 200;
+  white.height = 120;
+  white.pixels.assign(static_cast<size_t>(white.width * white.height), 1.0f);
+  const auto outline_at = [&](double x, double y) {
+    return label_outline_pixels(draw_overlay(white, {Landmark{"Gonion (long name)", x, y, 0.9}}));
+  };
+  const int64_t whole = outline_at(60, 60);  // room on every side
+  REQUIRE(whole > 100);
+  // At each edge and corner the whole label is still drawn: as many outline pixels as in the middle.
+  for (const std::pair<double, double>& at : std::vector<std::pair<double, double>>{
+           {199, 60}, {0, 60}, {100, 0}, {100, 119}, {199, 119}, {0, 0}}) {
+    const double x = at.first, y = at.second;  // not a structured binding: CHECK_MESSAGE captures them
+    const int64_t drawn = outline_at(x, y);
+    CHECK_MESSAGE(drawn == whole, "landmark at (", x, ", ", y, "): ", drawn, " outline pixels, ", whole, " in the middle");
+  }
 }
