@@ -52,6 +52,14 @@ std::string refusal(const CliResult& r) {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
+// A 10-image synthetic dataset in dir/data and a small run on it in dir/run, ended by `until`.
+void train_small_run(const TempDir& dir, uint64_t seed, const std::string& until = " --epochs 1") {
+  synthesize_dataset({dir / "data", 10, 64, 2, seed});
+  const CliResult trained = run_cli("train --data " + dir / "data" + " --out " + dir / "run" + kSmallRun + until);
+  INFO(trained.output);
+  REQUIRE(trained.status == 0);
+}
+
 int64_t checkpoint_step(const std::string& path) {
   const SafetensorsFile f = SafetensorsFile::read(path);
   return nlohmann::json::parse(f.metadata("heatmark.train_state")).at("step").get<int64_t>();
@@ -90,9 +98,8 @@ TEST_CASE("careless use: a second trainer into a run folder in use is refused, a
 
 TEST_CASE("careless use: --resume refuses another split, config or dataset, naming each difference, unless accepted") {
   TempDir dir;
-  synthesize_dataset({dir / "data", 10, 64, 2, 4});
+  train_small_run(dir, 4);
   const std::string run = dir / "run";
-  REQUIRE(run_cli("train --data " + dir / "data" + " --out " + run + kSmallRun + " --epochs 1").status == 0);
   const std::string checkpoint = read_file(run + "/last.safetensors");
 
   // config.json edited: another validation fraction moves images between the sets, another lr changes the run.
@@ -133,9 +140,8 @@ TEST_CASE("careless use: --resume refuses another split, config or dataset, nami
 
 TEST_CASE("careless use: --max-steps counts the whole run's steps across resumes") {
   TempDir dir;
-  synthesize_dataset({dir / "data", 10, 64, 2, 5});
+  train_small_run(dir, 5, " --max-steps 2");
   const std::string run = dir / "run";
-  REQUIRE(run_cli("train --data " + dir / "data" + " --out " + run + kSmallRun + " --max-steps 2").status == 0);
   CHECK(checkpoint_step(run + "/last.safetensors") == 2);
   const CliResult again = run_cli("train --resume " + run + " --max-steps 2");
   INFO(again.output);
@@ -148,8 +154,7 @@ TEST_CASE("careless use: --max-steps counts the whole run's steps across resumes
 
 TEST_CASE("careless use: predict never writes over its model or images, and overlay names never collide") {
   TempDir dir;
-  synthesize_dataset({dir / "data", 10, 64, 2, 6});
-  REQUIRE(run_cli("train --data " + dir / "data" + " --out " + dir / "run" + kSmallRun + " --epochs 1").status == 0);
+  train_small_run(dir, 6);
   const std::string model = dir / "model.json";  // a model file may have any name
   fs::copy_file(dir / "run/best.safetensors", model);
   const std::string model_bytes = read_file(model);
@@ -207,8 +212,7 @@ TEST_CASE("careless use: synth and train never replace a dataset without --force
 
 TEST_CASE("careless use: eval's errors name eval's own flags") {
   TempDir dir;
-  synthesize_dataset({dir / "data", 10, 64, 2, 8});
-  REQUIRE(run_cli("train --data " + dir / "data" + " --out " + dir / "run" + kSmallRun + " --epochs 1").status == 0);
+  train_small_run(dir, 8);
   // A dataset whose landmarks are named otherwise than the model's.
   fs::copy(dir / "data", dir / "renamed", fs::copy_options::recursive);
   write_file_atomically(dir / "renamed/landmarks.txt", "A\nB\n");
@@ -224,8 +228,7 @@ TEST_CASE("careless use: eval's errors name eval's own flags") {
 
 TEST_CASE("careless use: names with commas and quotes survive CSV, and a path that is not UTF-8 is refused up front") {
   TempDir dir;
-  synthesize_dataset({dir / "data", 10, 64, 2, 9});
-  REQUIRE(run_cli("train --data " + dir / "data" + " --out " + dir / "run" + kSmallRun + " --epochs 1").status == 0);
+  train_small_run(dir, 9);
   const std::string model = dir / "run/best.safetensors";
   // An image whose name needs quoting: predict's CSV reads back as written (RFC 4180).
   fs::create_directories(dir / "in");  // passed as a folder: the shell never sees the name
